@@ -1,0 +1,389 @@
+//! Command handlers: glue between the CLI and [`App`]. Output for people goes to stdout, problems
+//! to stderr; every failure returns an error whose chain `main` prints on one line.
+
+use std::io::Write;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::{Cli, Command, EntriesCommand, FeedsCommand, Format, SubscribersCommand};
+use crate::app::{App, Application, SendOutcome, cancel_on_signals};
+use crate::config::Settings;
+use crate::domain::{FeedUrl, SubscriberEmail};
+use crate::ingest::RefreshStatus;
+use crate::store::{self, feeds::NewFeed, subscribers::Added};
+
+/// Runs the parsed command with loaded settings.
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    if let Command::Check(args) = &cli.command {
+        if args.health {
+            return health(&settings).await;
+        }
+    }
+    let app = App::build(settings).await?;
+    match cli.command {
+        Command::Feeds(cmd) => feeds(&app, cmd).await,
+        Command::Fetch(args) => fetch(&app, args.all, args.feed.as_deref()).await,
+        Command::Digest(args) => {
+            let week = args
+                .week
+                .unwrap_or_else(|| app.last_complete_week(Utc::now()));
+            let d = app.digest(week).await?;
+            let home = app.settings.site.link("");
+            let body = match args.format {
+                Format::Html => d
+                    .html
+                    .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+                Format::Text => d
+                    .text
+                    .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+            };
+            match args.out {
+                Some(path) => {
+                    std::fs::write(&path, body)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "digest {week}: {} stories written to {}",
+                        d.story_count,
+                        path.display()
+                    );
+                }
+                None => std::io::stdout().write_all(body.as_bytes())?,
+            }
+            Ok(())
+        }
+        Command::Send(args) => {
+            let week = args
+                .week
+                .unwrap_or_else(|| app.last_complete_week(Utc::now()));
+            match app.send(week).await? {
+                SendOutcome::Empty(_) => println!("digest {week} has no stories: nothing sent"),
+                SendOutcome::Sent(_, r) => {
+                    println!(
+                        "digest {week}: {} sent now; ledger: {} sent, {} failed, {} skipped, {} pending",
+                        r.sent, r.tally.sent, r.tally.failed, r.tally.skipped, r.tally.pending
+                    );
+                    if r.tally.pending > 0 {
+                        bail!(
+                            "{} deliveries are still pending: run `chronicle send --week {week}` again",
+                            r.tally.pending
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Subscribers(cmd) => subscribers(&app, cmd).await,
+        Command::Entries(EntriesCommand::List { feed, since, json }) => {
+            entries(&app, feed.as_deref(), since.as_deref(), json).await
+        }
+        Command::Serve => {
+            let token = tokio_util::sync::CancellationToken::new();
+            cancel_on_signals(token.clone());
+            let server = Application::bind(app).await?;
+            server.run_until_stopped(token, true).await
+        }
+        Command::Check(args) => check(&app, args.smtp).await,
+    }
+}
+
+async fn feeds(app: &App, cmd: FeedsCommand) -> anyhow::Result<()> {
+    match cmd {
+        FeedsCommand::Add {
+            url,
+            title,
+            author,
+            tags,
+        } => {
+            let url = FeedUrl::parse(&url)?;
+            let id = store::feeds::add(
+                &app.pool,
+                &NewFeed {
+                    url: &url,
+                    title: title.as_deref(),
+                    author: author.as_deref(),
+                    tags: &tags,
+                },
+                Utc::now(),
+            )
+            .await?;
+            println!("added feed {id}: {url}");
+        }
+        FeedsCommand::List { json } => {
+            let feeds = store::feeds::list(&app.pool).await?;
+            if json {
+                for f in &feeds {
+                    println!("{}", serde_json::to_string(f)?);
+                }
+                return Ok(());
+            }
+            if feeds.is_empty() {
+                println!("no feeds yet: add one with `chronicle feeds add URL`");
+                return Ok(());
+            }
+            println!(
+                "{:>4}  {:<28}  {:<44}  {:<13}  {:>6}  {:>7}  {}",
+                "ID", "TITLE", "URL", "STATUS", "ERRORS", "ENTRIES", "LAST ERROR"
+            );
+            for f in &feeds {
+                let status = if !f.enabled {
+                    "disabled"
+                } else {
+                    f.last_status.as_deref().unwrap_or("never fetched")
+                };
+                println!(
+                    "{:>4}  {:<28}  {:<44}  {:<13}  {:>6}  {:>7}  {}",
+                    f.id,
+                    clip(f.display_title(), 28),
+                    clip(&f.url, 44),
+                    status,
+                    f.error_count,
+                    f.entry_count,
+                    f.last_error.as_deref().unwrap_or("")
+                );
+            }
+        }
+        FeedsCommand::Remove { feed } => {
+            let f = store::feeds::find(&app.pool, &feed).await?;
+            store::feeds::remove(&app.pool, f.id).await?;
+            println!(
+                "removed feed {} ({}) and its {} entries",
+                f.id, f.url, f.entry_count
+            );
+        }
+    }
+    Ok(())
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::Result<()> {
+    let only = match feed {
+        Some(f) => Some(vec![store::feeds::find(&app.pool, f).await?]),
+        None => None,
+    };
+    let single = only.is_some();
+    let mut last_failure = None;
+    let report = app
+        .fetch(only, all, |o| {
+            if let RefreshStatus::Failed(reason) = &o.status {
+                eprintln!("failed: {}: {reason}", o.url);
+                last_failure = Some(format!("{}: {reason}", o.url));
+            }
+        })
+        .await?;
+    println!(
+        "fetched {} feeds: {} new entries, {} updated, {} unchanged, {} failed",
+        report.feeds, report.new_entries, report.updated_entries, report.unchanged, report.failed
+    );
+    if single {
+        if let Some(reason) = last_failure {
+            bail!("{reason}");
+        }
+    }
+    Ok(())
+}
+
+async fn subscribers(app: &App, cmd: SubscribersCommand) -> anyhow::Result<()> {
+    match cmd {
+        SubscribersCommand::Add { emails } => {
+            let mut invalid = 0;
+            for raw in &emails {
+                let email = match SubscriberEmail::parse(raw) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        eprintln!("skipped: {e}");
+                        invalid += 1;
+                        continue;
+                    }
+                };
+                let what =
+                    match store::subscribers::add_confirmed(&app.pool, &email, Utc::now()).await? {
+                        Added::Added => "added",
+                        Added::Confirmed => "confirmed (was pending)",
+                        Added::AlreadyConfirmed => "already subscribed",
+                        Added::PreviouslyUnsubscribed => "not added: unsubscribed earlier",
+                    };
+                println!("{email}: {what}");
+            }
+            if invalid > 0 {
+                bail!(
+                    "{invalid} of {} addresses were invalid (the others were processed)",
+                    emails.len()
+                );
+            }
+        }
+        SubscribersCommand::List => {
+            let subs = store::subscribers::list(&app.pool).await?;
+            if subs.is_empty() {
+                println!("no subscribers yet");
+            }
+            for s in subs {
+                println!(
+                    "{:<40}  {:<12}  since {}",
+                    s.email,
+                    s.status.as_str(),
+                    s.created_at.format("%Y-%m-%d")
+                );
+            }
+        }
+        SubscribersCommand::Remove { email } => {
+            let email = SubscriberEmail::parse(&email)?;
+            store::subscribers::remove(&app.pool, &email).await?;
+            println!("removed {email}");
+        }
+    }
+    Ok(())
+}
+
+/// `--since`: a date (midnight UTC) or an RFC 3339 instant.
+fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).context("midnight")?.and_utc());
+    }
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .with_context(|| format!("--since `{s}` is not a date: use YYYY-MM-DD or RFC 3339"))
+}
+
+#[derive(Serialize)]
+struct EntryJson<'a> {
+    id: i64,
+    story: i64,
+    feed_id: i64,
+    feed_url: &'a str,
+    feed_title: &'a str,
+    guid: &'a str,
+    url: Option<&'a str>,
+    title: &'a str,
+    author: Option<&'a str>,
+    published: String,
+    updated: Option<String>,
+    first_seen: String,
+    summary: &'a str,
+    content: &'a str,
+}
+
+async fn entries(
+    app: &App,
+    feed: Option<&str>,
+    since: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let feed_id = match feed {
+        Some(f) => Some(store::feeds::find(&app.pool, f).await?.id),
+        None => None,
+    };
+    let since = since.map(parse_since).transpose()?;
+    let entries = store::entries::list(&app.pool, feed_id, since).await?;
+    let mut out = std::io::stdout().lock();
+    for e in &entries {
+        if json {
+            let j = EntryJson {
+                id: e.id,
+                story: e.id,
+                feed_id: e.feed_id,
+                feed_url: &e.feed_url,
+                feed_title: &e.feed_title,
+                guid: &e.guid,
+                url: e.url.as_deref(),
+                title: &e.title,
+                author: e.author.as_deref(),
+                published: e.published.to_rfc3339(),
+                updated: e.updated.map(|u| u.to_rfc3339()),
+                first_seen: e.first_seen.to_rfc3339(),
+                summary: &e.summary,
+                content: e.content.as_str(),
+            };
+            writeln!(out, "{}", serde_json::to_string(&j)?)?;
+        } else {
+            writeln!(
+                out,
+                "{:>6}  {}  {:<24}  {}",
+                e.id,
+                e.published.format("%Y-%m-%d"),
+                clip(&e.feed_title, 24),
+                e.title
+            )?;
+        }
+    }
+    Ok(())
+}
+
+async fn check(app: &App, smtp: bool) -> anyhow::Result<()> {
+    let s = &app.settings;
+    let feeds = store::feeds::list(&app.pool).await?;
+    let subs = store::subscribers::list(&app.pool).await?;
+    println!("configuration: ok");
+    println!(
+        "database: ok ({})",
+        crate::config::redact_url(&s.database.url)
+    );
+    println!(
+        "feeds: {} ({} enabled, {} failing)",
+        feeds.len(),
+        feeds.iter().filter(|f| f.enabled).count(),
+        feeds.iter().filter(|f| f.error_count > 0).count()
+    );
+    println!(
+        "subscribers: {} confirmed of {}",
+        subs.iter()
+            .filter(|s| s.status == crate::domain::SubscriberStatus::Confirmed)
+            .count(),
+        subs.len()
+    );
+    let tz = s.digest.timezone.0;
+    for (name, expr) in [
+        ("fetch", &s.schedule.fetch),
+        ("digest", &s.schedule.digest),
+        ("send", &s.schedule.send),
+    ] {
+        let next = expr.schedule().upcoming(tz).next();
+        println!(
+            "schedule.{name}: `{}`, next {}",
+            expr.as_str(),
+            next.map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "never".into())
+        );
+    }
+    println!("smtp: {}:{} ({:?})", s.smtp.host, s.smtp.port, s.smtp.tls);
+    if smtp {
+        app.mailer
+            .test_connection()
+            .await
+            .context("SMTP check failed")?;
+        println!("smtp: the server answers");
+    }
+    Ok(())
+}
+
+async fn health(settings: &Settings) -> anyhow::Result<()> {
+    let bind = settings
+        .web
+        .bind
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]");
+    let url = format!("http://{bind}/health");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let resp = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("{url} does not answer"))?;
+    if !resp.status().is_success() {
+        bail!("{url} answered {}", resp.status());
+    }
+    println!("healthy");
+    Ok(())
+}

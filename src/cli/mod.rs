@@ -1,0 +1,186 @@
+//! The command tree (clap). Handlers live in `commands`; this file only declares.
+
+mod commands;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::DigestWeek;
+
+pub use commands::run;
+
+/// Chronicle turns a community's blogs into a weekly newsletter.
+///
+/// It polls the members' RSS/Atom feeds, stores clean, deduplicated posts in SQLite, renders a
+/// weekly digest and e-mails it to subscribers. `chronicle serve` runs it all as a service.
+#[derive(Debug, Parser)]
+#[command(
+    name = "chronicle",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Configuration file (a missing file means "all defaults").
+    #[arg(
+        long,
+        global = true,
+        default_value = "config.toml",
+        value_name = "PATH"
+    )]
+    pub config: PathBuf,
+
+    /// Log as JSON lines (for log collectors) instead of human-readable text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, add and remove the blogs Chronicle follows.
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+    /// Poll feeds: the due ones, all of them, or one.
+    Fetch(FetchArgs),
+    /// Build a week's digest and print it (HTML or plain text).
+    Digest(DigestArgs),
+    /// Send a week's digest to every confirmed subscriber who has not had it yet.
+    Send(SendArgs),
+    /// Manage the readers.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+    /// Inspect stored posts.
+    #[command(subcommand)]
+    Entries(EntriesCommand),
+    /// Run the web site and the scheduler (fetch, digest, send) until stopped.
+    Serve,
+    /// Validate the configuration and the database, and print what Chronicle would do.
+    Check(CheckArgs),
+}
+
+/// `feeds ...`
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Follow a feed.
+    Add {
+        /// The feed's URL (http or https).
+        url: String,
+        /// Title to show instead of the feed's own.
+        #[arg(long)]
+        title: Option<String>,
+        /// Author to credit when an entry names none.
+        #[arg(long)]
+        author: Option<String>,
+        /// A tag for grouping (repeat for several).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Show every feed: title, URL, last fetch status, error count, entries.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop following a feed and delete its entries (sent digests keep their copy).
+    Remove {
+        /// The feed's id (from `feeds list`) or URL.
+        #[arg(value_name = "ID|URL")]
+        feed: String,
+    },
+}
+
+/// `fetch`
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Fetch every enabled feed, ignoring schedules.
+    #[arg(long, conflicts_with = "feed")]
+    pub all: bool,
+    /// Fetch only this feed (id or URL), now.
+    #[arg(long, value_name = "ID|URL")]
+    pub feed: Option<String>,
+}
+
+/// Output format of `digest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The HTML e-mail.
+    Html,
+    /// The plain-text e-mail.
+    Text,
+}
+
+/// `digest`
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// ISO week, e.g. 2026-W47 (default: the last complete week in digest.timezone).
+    #[arg(long, value_name = "YYYY-Www")]
+    pub week: Option<DigestWeek>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Html)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `send`
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// ISO week, e.g. 2026-W47 (default: the last complete week in digest.timezone).
+    #[arg(long, value_name = "YYYY-Www")]
+    pub week: Option<DigestWeek>,
+}
+
+/// `subscribers ...`
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Add addresses as confirmed (the organiser's import). Readers who unsubscribed are not
+    /// signed up again.
+    Add {
+        /// One or more e-mail addresses.
+        #[arg(required = true, value_name = "EMAIL")]
+        emails: Vec<String>,
+    },
+    /// Show every subscriber and their status.
+    List,
+    /// Delete an address and its delivery history.
+    Remove {
+        /// The address.
+        email: String,
+    },
+}
+
+/// `entries ...`
+#[derive(Debug, Subcommand)]
+pub enum EntriesCommand {
+    /// Show stored posts, newest first.
+    List {
+        /// Only this feed (id or URL).
+        #[arg(long, value_name = "ID|URL")]
+        feed: Option<String>,
+        /// Only posts published on or after this date (YYYY-MM-DD, or RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// One JSON object per line (id, feed_url, guid, url, title, author, published, updated,
+        /// first_seen, summary, content; dates in RFC 3339).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also connect to the SMTP server and check that it answers.
+    #[arg(long)]
+    pub smtp: bool,
+    /// Only check that the running server answers on web.bind (for container health checks).
+    #[arg(long)]
+    pub health: bool,
+}

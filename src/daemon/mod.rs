@@ -1,0 +1,3 @@
+//! The unattended service: cron schedules drive the same jobs the CLI runs.
+
+pub mod scheduler;

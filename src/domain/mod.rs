@@ -1,0 +1,19 @@
+//! Pure types shared by every stage: no I/O, no SQL, no HTTP.
+//!
+//! Values here are parsed once at the edge ("parse, don't validate"): code that receives a
+//! [`FeedUrl`], a [`SubscriberEmail`], a [`SanitizedHtml`] or a [`DigestWeek`] cannot receive bad
+//! data.
+
+mod email;
+mod entry;
+mod feed_url;
+mod html;
+mod token;
+mod week;
+
+pub use email::{EmailError, SubscriberEmail};
+pub use entry::{Entry, FeedRecord, NewEntry, ParsedFeed, Subscriber, SubscriberStatus};
+pub use feed_url::{FeedUrl, FeedUrlError};
+pub use html::SanitizedHtml;
+pub use token::Token;
+pub use week::{DigestWeek, WeekError};

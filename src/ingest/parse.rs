@@ -1,0 +1,248 @@
+//! Bytes of a feed document → [`ParsedFeed`]: feed-rs does the XML/JSON, this module turns its
+//! model into clean domain values (plain-text titles, absolute links, sanitised content,
+//! excerpts, stable ids). Pure and synchronous: callers run it off the async threads.
+
+use chrono::{DateTime, Utc};
+use feed_rs::model;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::sanitize::sanitize;
+use super::text::{collapse_whitespace, excerpt, html_to_text};
+use crate::domain::{NewEntry, ParsedFeed};
+
+/// Words in an entry's stored excerpt.
+pub const EXCERPT_WORDS: usize = 60;
+
+/// Why a document is not a feed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ParseError {
+    /// An HTML page where a feed was expected.
+    #[error("not a feed: got an HTML page")]
+    HtmlPage,
+    /// Empty body.
+    #[error("not a feed: the response was empty")]
+    Empty,
+    /// feed-rs could not read it.
+    #[error("not a valid feed: {0}")]
+    Invalid(String),
+}
+
+/// Parses `body`, fetched from `url`, into clean values.
+pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    if head.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    let feed = feed_rs::parser::Builder::new()
+        .base_uri(Some(url.as_str()))
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .build()
+        .parse(body)
+        .map_err(|e| {
+            if head.starts_with("<!doctype html") || head.starts_with("<html") {
+                ParseError::HtmlPage
+            } else {
+                ParseError::Invalid(e.to_string())
+            }
+        })?;
+    Ok(convert(feed, url))
+}
+
+fn convert(feed: model::Feed, url: &Url) -> ParsedFeed {
+    let site_url = pick_link(&feed.links, url).filter(|l| l.as_str() != url.as_str());
+    let feed_author = feed
+        .authors
+        .iter()
+        .map(|p| collapse_whitespace(&p.name))
+        .find(|n| !n.is_empty());
+    let base = site_url.clone().unwrap_or_else(|| url.clone());
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|e| convert_entry(e, &base, feed_author.as_deref()))
+        .collect();
+    ParsedFeed {
+        title: feed.title.map(|t| text_of(&t)).filter(|t| !t.is_empty()),
+        site_url: site_url.map(String::from),
+        ttl_minutes: feed.ttl,
+        entries,
+    }
+}
+
+fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) -> NewEntry {
+    let base = e
+        .base
+        .as_deref()
+        .and_then(|b| feed_base.join(b).ok())
+        .unwrap_or_else(|| feed_base.clone());
+    let link = pick_link(&e.links, &base);
+    let content_base = link.as_ref().unwrap_or(&base);
+    let raw_html = e
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .or_else(|| e.summary.as_ref().map(html_of))
+        .unwrap_or_default();
+    let content = sanitize(&raw_html, Some(content_base));
+    let body_text = html_to_text(content.as_str());
+    let summary_text = match &e.summary {
+        Some(s) if e.content.is_some() => text_of(s),
+        _ => body_text.clone(),
+    };
+    let summary = excerpt(
+        if summary_text.is_empty() {
+            &body_text
+        } else {
+            &summary_text
+        },
+        EXCERPT_WORDS,
+    );
+    let title = e
+        .title
+        .as_ref()
+        .map(text_of)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| {
+            let t = excerpt(&summary, 10);
+            if t.is_empty() {
+                "(untitled)".to_string()
+            } else {
+                t
+            }
+        });
+    let author = e
+        .authors
+        .iter()
+        .map(|p| collapse_whitespace(&p.name))
+        .find(|n| !n.is_empty())
+        .or_else(|| feed_author.map(str::to_string));
+    let url = link.map(String::from);
+    let content_hash = hash(&[&title, url.as_deref().unwrap_or(""), content.as_str()]);
+    let guid = match collapse_whitespace(&e.id) {
+        id if !id.is_empty() => id,
+        _ => match &url {
+            Some(u) => u.clone(),
+            None => format!("sha256:{}", hash(&[&title, content.as_str()])),
+        },
+    };
+    NewEntry {
+        guid,
+        url,
+        title,
+        author,
+        published: e.published.or(e.updated),
+        updated: e.updated,
+        summary,
+        content,
+        content_hash,
+    }
+}
+
+/// The alternate (or first rel-less) http(s) link, made absolute against `base`.
+fn pick_link(links: &[model::Link], base: &Url) -> Option<Url> {
+    let candidates = links
+        .iter()
+        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .chain(links.iter());
+    candidates
+        .filter_map(|l| base.join(l.href.trim()).ok())
+        .find(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// A text construct as plain text.
+fn text_of(t: &model::Text) -> String {
+    if t.content_type.subty() == "html"
+        || t.content_type.subty() == "xhtml"
+        || t.content.contains('<')
+    {
+        html_to_text(&t.content)
+    } else {
+        collapse_whitespace(&t.content)
+    }
+}
+
+/// A text construct as HTML (plain text escaped).
+fn html_of(t: &model::Text) -> String {
+    if t.content_type.subty() == "plain" && !t.content.contains('<') {
+        t.content
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        t.content.clone()
+    }
+}
+
+fn hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// Hash of a response body, to skip re-parsing an identical one.
+pub fn body_hash(body: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(body))
+}
+
+/// The latest date among entries, for reporting.
+pub fn newest(feed: &ParsedFeed) -> Option<DateTime<Utc>> {
+    feed.entries.iter().filter_map(|e| e.published).max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSS: &str = r#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>My &amp; Blog</title><link>https://blog.example.org/</link>
+<item><title>Hello &lt;b&gt;world&lt;/b&gt;</title><link>/posts/hello</link>
+<description>&lt;p&gt;Body &lt;script&gt;x()&lt;/script&gt;&lt;img src="/i.png"&gt;&lt;/p&gt;</description>
+<pubDate>Tue, 17 Nov 2026 10:00:00 +0100</pubDate></item>
+<item><description>No title or link here at all</description></item>
+</channel></rss>"#;
+
+    #[test]
+    fn rss_entries_are_clean_and_absolute() {
+        let url = Url::parse("https://blog.example.org/feed.xml").unwrap();
+        let f = parse_feed(RSS.as_bytes(), &url).unwrap();
+        assert_eq!(f.title.as_deref(), Some("My & Blog"));
+        assert_eq!(f.entries.len(), 2);
+        let e = &f.entries[0];
+        assert_eq!(e.title, "Hello world");
+        assert_eq!(
+            e.url.as_deref(),
+            Some("https://blog.example.org/posts/hello")
+        );
+        assert_eq!(e.guid, "https://blog.example.org/posts/hello");
+        assert!(!e.content.as_str().contains("script"));
+        assert!(
+            e.content
+                .as_str()
+                .contains("https://blog.example.org/i.png")
+        );
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2026-11-17T09:00:00+00:00"
+        );
+        let e2 = &f.entries[1];
+        assert_eq!(e2.title, "No title or link here at all");
+        assert!(e2.guid.starts_with("sha256:"));
+        // Stable across parses.
+        let again = parse_feed(RSS.as_bytes(), &url).unwrap();
+        assert_eq!(again.entries[1].guid, e2.guid);
+    }
+
+    #[test]
+    fn html_page_is_named() {
+        let url = Url::parse("https://blog.example.org/").unwrap();
+        let err = parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", &url).unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: got an HTML page");
+        assert_eq!(parse_feed(b"  ", &url).unwrap_err(), ParseError::Empty);
+    }
+}

@@ -1,0 +1,17 @@
+//! Chronicle turns a community's blogs into a weekly newsletter: it polls RSS/Atom feeds,
+//! stores clean, deduplicated posts in SQLite, renders a weekly digest and e-mails it.
+//!
+//! The data's path: `config` → `ingest` (fetch, parse, sanitise) → `store` → `digest` (select,
+//! render) → `mail` (ledger, SMTP). `web` and `daemon` drive the stages; `app` wires them.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod digest;
+pub mod domain;
+pub mod ingest;
+pub mod mail;
+pub mod store;
+pub mod telemetry;
+pub mod web;

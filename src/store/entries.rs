@@ -1,0 +1,147 @@
+//! The `entries` aggregate: posts, deduplicated per feed by guid.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
+
+use super::{Pool, StoreError, from_ts, ts};
+use crate::domain::{Entry, NewEntry, SanitizedHtml};
+
+/// What storing one entry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// A new entry.
+    Inserted,
+    /// A known entry whose content changed, updated in place.
+    Updated,
+    /// A known entry, unchanged.
+    Unchanged,
+}
+
+/// Stores `entry` for `feed_id`: inserted when its guid is new, updated in place when its content
+/// changed, left alone otherwise. `first_seen` and the publication date of a known entry never
+/// move. A missing publication date takes the first-seen time; a date in the future is clamped to
+/// it, so a wrong clock cannot pin a post to the top of a digest.
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    feed_id: i64,
+    entry: &NewEntry,
+    now: DateTime<Utc>,
+) -> Result<Upsert, StoreError> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT content_hash FROM entries WHERE feed_id = $1 AND guid = $2")
+            .bind(feed_id)
+            .bind(&entry.guid)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match existing {
+        Some(hash) if hash == entry.content_hash => Ok(Upsert::Unchanged),
+        Some(_) => {
+            sqlx::query(
+                "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
+                    summary = $7, content = $8, content_hash = $9
+                 WHERE feed_id = $1 AND guid = $2",
+            )
+            .bind(feed_id)
+            .bind(&entry.guid)
+            .bind(&entry.url)
+            .bind(&entry.title)
+            .bind(&entry.author)
+            .bind(entry.updated.map(|u| ts(u.min(now))))
+            .bind(&entry.summary)
+            .bind(entry.content.as_str())
+            .bind(&entry.content_hash)
+            .execute(&mut *conn)
+            .await?;
+            Ok(Upsert::Updated)
+        }
+        None => {
+            let published = entry.published.map_or(now, |p| p.min(now));
+            sqlx::query(
+                "INSERT INTO entries (feed_id, guid, url, title, author, published_at, updated_at,
+                    summary, content, content_hash, first_seen_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(feed_id)
+            .bind(&entry.guid)
+            .bind(&entry.url)
+            .bind(&entry.title)
+            .bind(&entry.author)
+            .bind(ts(published))
+            .bind(entry.updated.map(|u| ts(u.min(now))))
+            .bind(&entry.summary)
+            .bind(entry.content.as_str())
+            .bind(&entry.content_hash)
+            .bind(ts(now))
+            .execute(&mut *conn)
+            .await?;
+            Ok(Upsert::Inserted)
+        }
+    }
+}
+
+const SELECT: &str = "SELECT e.id, e.feed_id, f.url AS feed_url,
+        COALESCE(f.title, f.feed_title, f.url) AS feed_title, e.guid, e.url, e.title,
+        COALESCE(e.author, f.author) AS author, e.published_at, e.updated_at, e.first_seen_at,
+        e.summary, e.content
+    FROM entries e JOIN feeds f ON f.id = e.feed_id";
+
+fn entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        id: row.try_get("id")?,
+        feed_id: row.try_get("feed_id")?,
+        feed_url: row.try_get("feed_url")?,
+        feed_title: row.try_get("feed_title")?,
+        guid: row.try_get("guid")?,
+        url: row.try_get("url")?,
+        title: row.try_get("title")?,
+        author: row.try_get("author")?,
+        published: from_ts(row.try_get("published_at")?),
+        updated: row.try_get::<Option<i64>, _>("updated_at")?.map(from_ts),
+        first_seen: from_ts(row.try_get("first_seen_at")?),
+        summary: row.try_get("summary")?,
+        content: SanitizedHtml::from_trusted_store(row.try_get("content")?),
+    })
+}
+
+/// Entries, newest first, optionally of one feed and published at or after `since`.
+pub async fn list(
+    pool: &Pool,
+    feed_id: Option<i64>,
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE ($1 IS NULL OR e.feed_id = $1) AND ($2 IS NULL OR e.published_at >= $2)
+         ORDER BY e.published_at DESC, e.id DESC"
+    ))
+    .bind(feed_id)
+    .bind(since.map(ts))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
+}
+
+/// Candidates for a digest covering `[start, end)`: entries published in the week, and entries
+/// published in `[oldest, start)` and first seen before `end` that no frozen digest holds (stories
+/// discovered too late for their own week). Entries that a frozen digest already holds are never
+/// candidates. Oldest first.
+pub async fn digest_candidates(
+    pool: &Pool,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    oldest: DateTime<Utc>,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT}
+         WHERE ((e.published_at >= $1 AND e.published_at < $2)
+             OR (e.published_at >= $3 AND e.published_at < $1 AND e.first_seen_at < $2))
+           AND NOT EXISTS (SELECT 1 FROM digest_entries de JOIN digests d ON d.id = de.digest_id
+                           WHERE de.entry_id = e.id AND d.frozen_at IS NOT NULL)
+         ORDER BY e.published_at, e.id"
+    ))
+    .bind(ts(start))
+    .bind(ts(end))
+    .bind(ts(oldest))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
+}

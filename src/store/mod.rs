@@ -1,0 +1,28 @@
+//! All SQL lives here: one file per aggregate, functions generic over the executor so that a caller
+//! chooses between the pool and a transaction.
+//!
+//! Must not know about HTTP, feeds' XML, templates or SMTP. Times are stored as Unix seconds
+//! (`BIGINT`) and booleans as `0/1`, which keeps the SQL portable to PostgreSQL.
+
+pub mod deliveries;
+pub mod digests;
+pub mod entries;
+mod error;
+pub mod feeds;
+mod pool;
+pub mod subscribers;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+pub use error::StoreError;
+pub use pool::{Db, Pool, connect};
+
+/// Unix seconds of an instant.
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+/// The instant of stored Unix seconds (clamped to the representable range).
+pub(crate) fn from_ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}

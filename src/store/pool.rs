@@ -1,0 +1,40 @@
+//! Opening the database deliberately: folder created, WAL, `synchronous=NORMAL`, foreign keys,
+//! busy timeout, migrations applied.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::StoreError;
+
+/// The database backend.
+pub type Db = sqlx::Sqlite;
+/// A connection pool.
+pub type Pool = sqlx::SqlitePool;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Opens (creating if needed) the database at `url` and applies pending migrations.
+#[tracing::instrument(skip_all, err)]
+pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Corrupt(format!("database.url `{url}`: {e}")))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    let path = options.get_filename();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Corrupt(format!("cannot create folder {}: {e}", dir.display()))
+        })?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}

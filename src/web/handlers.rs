@@ -1,0 +1,184 @@
+//! Request handlers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{AppState, WebError};
+use crate::domain::{DigestWeek, Token};
+use crate::store;
+
+#[derive(Serialize)]
+struct Page<T: Serialize> {
+    site_title: String,
+    site_description: String,
+    site_url: String,
+    contact: String,
+    #[serde(flatten)]
+    body: T,
+}
+
+fn page<T: Serialize>(state: &AppState, body: T) -> Page<T> {
+    let site = &state.settings.site;
+    Page {
+        site_title: site.title.clone(),
+        site_description: site.description.clone(),
+        site_url: site.link(""),
+        contact: site.contact.clone(),
+        body,
+    }
+}
+
+#[derive(Serialize)]
+struct DigestItem {
+    week: String,
+    label: String,
+    subject: String,
+    story_count: i64,
+    sent: String,
+}
+
+fn item(d: &store::digests::DigestRecord) -> DigestItem {
+    DigestItem {
+        week: d.week.to_string(),
+        label: d.week.label(),
+        subject: d.subject.clone(),
+        story_count: d.story_count,
+        sent: d
+            .frozen_at
+            .map(|t| t.format("%-d %B %Y").to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// `GET /`
+pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    #[derive(Serialize)]
+    struct Home {
+        latest: Option<DigestItem>,
+        feed_count: usize,
+    }
+    let digests = store::digests::list_frozen(&state.pool).await?;
+    let feeds = store::feeds::list(&state.pool).await?;
+    let body = Home {
+        latest: digests.first().map(item),
+        feed_count: feeds.iter().filter(|f| f.enabled).count(),
+    };
+    Ok(Html(
+        state
+            .renderer
+            .render_page("web/index.html", &page(&state, body))?,
+    ))
+}
+
+/// `GET /health`: 200 when the database answers.
+pub async fn health(State(state): State<AppState>) -> Response {
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => {
+            tracing::error!("health check failed: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// `GET /digests`
+pub async fn digests(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+    #[derive(Serialize)]
+    struct List {
+        digests: Vec<DigestItem>,
+    }
+    let digests = store::digests::list_frozen(&state.pool).await?;
+    let body = List {
+        digests: digests.iter().map(item).collect(),
+    };
+    Ok(Html(
+        state
+            .renderer
+            .render_page("web/digests.html", &page(&state, body))?,
+    ))
+}
+
+/// `GET /digests/{week}`: exactly the HTML that was sent, with the personal unsubscribe link
+/// replaced by the site's home.
+pub async fn digest(
+    State(state): State<AppState>,
+    Path(week): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let week: DigestWeek = week.parse().map_err(|_| WebError::NotFound)?;
+    let d = store::digests::get(&state.pool, week)
+        .await?
+        .filter(|d| d.frozen_at.is_some())
+        .ok_or(WebError::NotFound)?;
+    Ok(Html(d.html.replace(
+        crate::digest::UNSUBSCRIBE_PLACEHOLDER,
+        &state.settings.site.link(""),
+    )))
+}
+
+#[derive(Serialize)]
+struct Message {
+    heading: String,
+    message: String,
+    form_action: Option<String>,
+    button: String,
+}
+
+/// `GET /unsubscribe/{token}`: asks for confirmation (mail scanners follow GET links, so GET
+/// must not unsubscribe).
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let token = Token::parse(&token).ok_or(WebError::NotFound)?;
+    let body = Message {
+        heading: "Unsubscribe".into(),
+        message: format!(
+            "Stop receiving {} by e-mail? One click and you are out.",
+            state.settings.site.title
+        ),
+        form_action: Some(state.settings.site.link(&format!("unsubscribe/{token}"))),
+        button: "Unsubscribe".into(),
+    };
+    Ok(Html(
+        state
+            .renderer
+            .render_page("web/message.html", &page(&state, body))?,
+    ))
+}
+
+/// `POST /unsubscribe/{token}`: the form's button and RFC 8058 one-click unsubscribe.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let token = Token::parse(&token).ok_or(WebError::NotFound)?;
+    let email = store::subscribers::unsubscribe(&state.pool, &token, Utc::now())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    tracing::info!("a reader unsubscribed");
+    let body = Message {
+        heading: "You are unsubscribed".into(),
+        message: format!(
+            "{email} will not receive {} any more. Sorry to see you go.",
+            state.settings.site.title
+        ),
+        form_action: None,
+        button: String::new(),
+    };
+    Ok(Html(
+        state
+            .renderer
+            .render_page("web/message.html", &page(&state, body))?,
+    ))
+}
+
+/// Anything else.
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
