@@ -484,7 +484,7 @@ impl Settings {
         // First the file alone, so that its errors carry line numbers.
         let settings: Settings = toml::from_str(text).map_err(|e| ConfigError::File {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: one_line(&e, text),
         })?;
         let overrides: BTreeMap<String, String> = env
             .into_iter()
@@ -549,6 +549,20 @@ impl Settings {
     }
 }
 
+/// toml's error as one line: `line 3, column 1: unknown field ...`.
+fn one_line(e: &toml::de::Error, text: &str) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// Applies `CHRONICLE_SECTION__KEY=value` overrides by editing the serialized settings and reading
 /// them back, so the same types and checks apply as for the file.
 fn apply_env(
@@ -608,7 +622,7 @@ fn apply_env(
         // Read back after each override so an error names this variable.
         toml::Value::Table(table.clone())
             .try_into::<Settings>()
-            .map_err(|e| env_err(e.to_string().trim_end().to_string()))?;
+            .map_err(|e| env_err(e.message().trim().replace('\n', " ")))?;
     }
     toml::Value::Table(table)
         .try_into::<Settings>()

@@ -123,8 +123,8 @@ async fn feeds(app: &App, cmd: FeedsCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             println!(
-                "{:>4}  {:<28}  {:<44}  {:<13}  {:>6}  {:>7}  {}",
-                "ID", "TITLE", "URL", "STATUS", "ERRORS", "ENTRIES", "LAST ERROR"
+                "{:>4}  {:<28}  {:<44}  {:<13}  {:>6}  {:>7}  LAST ERROR",
+                "ID", "TITLE", "URL", "STATUS", "ERRORS", "ENTRIES"
             );
             for f in &feeds {
                 let status = if !f.enabled {

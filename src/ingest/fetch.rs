@@ -67,7 +67,7 @@ pub enum Fetched {
     /// 304: the stored copy is current.
     NotModified,
     /// A body to parse.
-    Body(Response),
+    Body(Box<Response>),
 }
 
 /// A successful response.
@@ -205,7 +205,7 @@ impl Fetcher {
                 .then(|| FeedUrl::from_url(current.clone()).ok())
                 .flatten();
             let body = self.read_body(resp).await?;
-            return Ok(Fetched::Body(Response {
+            return Ok(Fetched::Body(Box::new(Response {
                 body,
                 status: status.as_u16(),
                 etag,
@@ -213,7 +213,7 @@ impl Fetcher {
                 content_type,
                 final_url: current,
                 moved_to,
-            }));
+            })));
         }
         Err(FetchError::Redirect(format!(
             "more than {MAX_REDIRECTS} redirects"

@@ -185,7 +185,7 @@ async fn try_refresh(
                 status: RefreshStatus::NotModified,
             });
         }
-        Fetched::Body(resp) => resp,
+        Fetched::Body(resp) => *resp,
     };
     let hash = body_hash(&resp.body);
     let unchanged = store::feeds::body_hash(pool, feed.id).await?.as_deref() == Some(hash.as_str());
@@ -206,7 +206,7 @@ async fn try_refresh(
         0,
         None,
     );
-    let mut tx = pool.begin().await.map_err(store::StoreError::from)?;
+    let mut tx = store::begin_write(pool).await?;
     let (mut new, mut updated) = (0, 0);
     if let Some(parsed) = &parsed {
         for entry in &parsed.entries {

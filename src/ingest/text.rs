@@ -34,8 +34,7 @@ pub fn collapse_whitespace(s: &str) -> String {
 /// About `words` words of `text`, cut on a word boundary, with `…` when cut.
 pub fn excerpt(text: &str, words: usize) -> String {
     let mut out = String::new();
-    let mut count = 0;
-    for word in text.split_whitespace() {
+    for (count, word) in text.split_whitespace().enumerate() {
         if count == words {
             let trimmed = out.trim_end_matches([',', ';', ':', '-', '–', '—']);
             return format!("{trimmed}…");
@@ -44,7 +43,6 @@ pub fn excerpt(text: &str, words: usize) -> String {
             out.push(' ');
         }
         out.push_str(word);
-        count += 1;
     }
     out
 }

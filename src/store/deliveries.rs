@@ -49,7 +49,7 @@ pub async fn claim(
     lease: Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<Claimed>, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     sqlx::query(
         "UPDATE deliveries SET status = 'skipped', error = 'unsubscribed before sending'
          WHERE digest_id = $1 AND status IN ('pending', 'sending')

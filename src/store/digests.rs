@@ -86,7 +86,7 @@ pub struct NewDigest<'a> {
 /// Stores (or replaces) the digest of a week. Refuses with [`StoreError::Duplicate`] when that
 /// week's digest is frozen: what was sent must stay exactly what was sent.
 pub async fn save(pool: &Pool, d: &NewDigest<'_>, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let week = d.week.to_string();
     let existing: Option<(i64, Option<i64>)> =
         sqlx::query_as("SELECT id, frozen_at FROM digests WHERE week = $1")
@@ -151,7 +151,7 @@ pub async fn save(pool: &Pool, d: &NewDigest<'_>, now: DateTime<Utc>) -> Result<
 /// delivery ledger, in one transaction. Idempotent: a frozen digest keeps its first snapshot.
 /// Returns the number of deliveries created by this call.
 pub async fn freeze(pool: &Pool, digest_id: i64, now: DateTime<Utc>) -> Result<u64, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let updated =
         sqlx::query("UPDATE digests SET frozen_at = $2 WHERE id = $1 AND frozen_at IS NULL")
             .bind(digest_id)

@@ -82,7 +82,7 @@ async fn replace_tags(
 /// Adds a feed listed by the organiser on the command line. Fails with
 /// [`StoreError::Duplicate`] when the URL is already listed.
 pub async fn add(pool: &Pool, feed: &NewFeed<'_>, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO feeds (url, title, author, source, created_at, next_check_at)
          VALUES ($1, $2, $3, 'cli', $4, 0) RETURNING id",
@@ -97,7 +97,7 @@ pub async fn add(pool: &Pool, feed: &NewFeed<'_>, now: DateTime<Utc>) -> Result<
         StoreError::Duplicate(_) => StoreError::Duplicate(format!("feed {}", feed.url)),
         other => other,
     })?;
-    replace_tags(&mut *tx, id, feed.tags).await?;
+    replace_tags(&mut tx, id, feed.tags).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -110,7 +110,7 @@ pub async fn sync_config(
     feeds: &[NewFeed<'_>],
     now: DateTime<Utc>,
 ) -> Result<(usize, usize), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let mut added = 0;
     let mut keep: Vec<i64> = Vec::with_capacity(feeds.len());
     for feed in feeds {
@@ -145,7 +145,7 @@ pub async fn sync_config(
                 .await?
             }
         };
-        replace_tags(&mut *tx, id, feed.tags).await?;
+        replace_tags(&mut tx, id, feed.tags).await?;
         keep.push(id);
     }
     let config_ids: Vec<i64> =

@@ -38,3 +38,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, StoreError
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
+
+/// Starts a transaction that will write. SQLite's default (deferred) transaction takes its write
+/// lock only at the first write, and a reader that must upgrade while another connection has
+/// written fails at once with "database is locked", bypassing the busy timeout; `BEGIN IMMEDIATE`
+/// takes the write lock up front, so writers queue on the busy timeout instead.
+pub async fn begin_write(pool: &Pool) -> Result<sqlx::Transaction<'static, Db>, StoreError> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}

@@ -38,7 +38,7 @@ pub async fn add_confirmed(
     email: &SubscriberEmail,
     now: DateTime<Utc>,
 ) -> Result<Added, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let status: Option<String> =
         sqlx::query_scalar("SELECT status FROM subscribers WHERE email = $1")
             .bind(email.as_ref())

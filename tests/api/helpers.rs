@@ -1,0 +1,395 @@
+//! Test servers and the `TestApp` driver.
+
+use std::collections::HashMap;
+use std::net::TcpListener as StdListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// Fixture folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+#[derive(Clone, Default)]
+struct FeedState {
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    conditional: Arc<Mutex<Vec<String>>>,
+}
+
+/// A local HTTP server serving `tests/fixtures/feeds/*` with ETag/304, plus routes that
+/// misbehave on purpose.
+pub struct FeedServer {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    state: FeedState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for FeedServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl FeedServer {
+    /// Starts the server on a free port, on a thread of its own (so that it works from sync
+    /// and async tests alike).
+    pub fn start() -> Self {
+        let state = FeedState::default();
+        let app = Router::new()
+            .route("/feeds/{name}", get(feed))
+            .route("/status/{code}", get(status))
+            .route("/redirect/{code}/{name}", get(redirect))
+            .route("/loop/{n}", get(redirect_loop))
+            .route("/page.html", get(page))
+            .with_state(state.clone());
+        let listener = StdListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            state,
+            stop: Some(stop),
+        }
+    }
+
+    /// URL of a fixture feed.
+    pub fn feed_url(&self, name: &str) -> String {
+        format!("{}/feeds/{name}", self.base)
+    }
+
+    /// How many times a path was requested.
+    pub fn hits(&self, path: &str) -> usize {
+        *self.state.hits.lock().unwrap().get(path).unwrap_or(&0)
+    }
+
+    /// Paths that were requested with `If-None-Match`.
+    pub fn conditional_requests(&self) -> Vec<String> {
+        self.state.conditional.lock().unwrap().clone()
+    }
+}
+
+fn hit(state: &FeedState, path: String) {
+    *state.hits.lock().unwrap().entry(path).or_default() += 1;
+}
+
+async fn feed(
+    State(state): State<FeedState>,
+    UrlPath(name): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/feeds/{name}");
+    hit(&state, path.clone());
+    if name.contains("..") || name.contains('/') {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let Ok(body) = std::fs::read(fixtures().join("feeds").join(&name)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!(
+        "\"{:x}\"",
+        body.len() as u64 * 31 + body.iter().map(|b| *b as u64).sum::<u64>()
+    );
+    if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
+        state.conditional.lock().unwrap().push(path);
+        if inm.as_bytes() == etag.as_bytes() {
+            return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+        }
+    }
+    let ctype = if name.ends_with(".atom") || body.windows(5).take(400).any(|w| w == b"<feed") {
+        "application/atom+xml"
+    } else {
+        "application/rss+xml"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(ctype)),
+            (header::ETAG, HeaderValue::from_str(&etag).unwrap()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn status(State(state): State<FeedState>, UrlPath(code): UrlPath<u16>) -> Response {
+    hit(&state, format!("/status/{code}"));
+    StatusCode::from_u16(code)
+        .unwrap_or(StatusCode::IM_A_TEAPOT)
+        .into_response()
+}
+
+async fn redirect(
+    State(state): State<FeedState>,
+    UrlPath((code, name)): UrlPath<(u16, String)>,
+) -> Response {
+    hit(&state, format!("/redirect/{code}/{name}"));
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND),
+        [(header::LOCATION, format!("/feeds/{name}"))],
+    )
+        .into_response()
+}
+
+async fn redirect_loop(UrlPath(n): UrlPath<u32>) -> Response {
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, format!("/loop/{}", (n + 1) % 2))],
+    )
+        .into_response()
+}
+
+async fn page() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html")],
+        "<!DOCTYPE html><html><head><title>Blog</title></head><body>Hello</body></html>",
+    )
+        .into_response()
+}
+
+/// A real SMTP server (Python's aiosmtpd, Debian package python3-aiosmtpd) on 127.0.0.1,
+/// storing what it receives in a Maildir.
+pub struct SmtpServer {
+    /// Its port.
+    pub port: u16,
+    maildir: PathBuf,
+    child: Child,
+}
+
+/// A received message, parsed.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The raw bytes.
+    pub raw: Vec<u8>,
+}
+
+impl Received {
+    /// Parses the message.
+    pub fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(&self.raw)
+            .expect("parsable message")
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpServer {
+    /// Starts aiosmtpd and waits until it accepts connections.
+    pub fn start(dir: &Path) -> Self {
+        let python = ["/usr/bin/python3", "python3"]
+            .into_iter()
+            .find(|p| {
+                Command::new(p)
+                    .args(["-c", "import aiosmtpd"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            })
+            .expect("aiosmtpd is needed for mail tests: apt-get install python3-aiosmtpd (scripts/test does)");
+        let maildir = dir.join("maildir");
+        let port = free_port();
+        let child = Command::new(python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            port,
+            maildir,
+            child,
+        }
+    }
+
+    /// Every message received so far.
+    pub fn messages(&self) -> Vec<Received> {
+        let Ok(dir) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .map(|raw| Received { raw })
+            .collect()
+    }
+
+    /// Waits until at least `n` messages arrived (the Maildir write follows the SMTP reply).
+    pub fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let m = self.messages();
+            if m.len() >= n || Instant::now() > deadline {
+                return m;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Chronicle installation in a temporary folder, driven through the real binary.
+pub struct TestApp {
+    /// The temporary folder (config, database).
+    pub dir: tempfile::TempDir,
+    /// The config file.
+    pub config: PathBuf,
+}
+
+impl TestApp {
+    /// Writes a config.toml with `extra` appended and the SMTP port set.
+    pub fn new(smtp_port: u16, extra: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("data/chronicle.db");
+        let config = dir.path().join("config.toml");
+        let text = format!(
+            r#"[database]
+url = "sqlite://{db}"
+
+[site]
+title = "Tech Daily Chronicle"
+base_url = "http://chronicle.test/"
+contact = "Questions? Write to the organisers at hello@chronicle.test"
+
+[fetch]
+allow_private_networks = true
+timeout_secs = 5
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+tls = "none"
+
+[newsletter]
+from = "Tech Daily Chronicle <digest@chronicle.test>"
+reply_to = "organisers@chronicle.test"
+{extra}"#,
+            db = db.display()
+        );
+        std::fs::write(&config, text).expect("write config");
+        Self { dir, config }
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data/chronicle.db")
+    }
+
+    /// Runs `chronicle --config <config> args...`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    /// Runs the binary with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chronicle"));
+        cmd.arg("--config").arg(&self.config).args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.env_remove("RUST_LOG");
+        cmd.output().expect("run chronicle")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "chronicle {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs and asserts failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "chronicle {args:?} should have failed:\nstdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Opens the database directly (to seed states the CLI cannot make, and to inspect).
+    pub async fn pool(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path().display()))
+            .await
+            .expect("open test database")
+    }
+}
+
+/// Decodes the entities tera's escaping produces.
+pub fn unescape_html(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Collapses white space (for text that the plain-text part wraps).
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

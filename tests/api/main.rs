@@ -1,0 +1,9 @@
+//! Integration tests: one binary, real parts. A real SQLite file, a real HTTP server on
+//! 127.0.0.1 serving fixture feeds, a real SMTP server (aiosmtpd) over TCP, and the real
+//! `chronicle` binary.
+
+mod cli;
+mod end_to_end;
+mod fetching;
+mod helpers;
+mod web;

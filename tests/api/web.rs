@@ -1,0 +1,115 @@
+//! The web site, served by the real application on a random port.
+
+use chronicle::app::{App, Application};
+use chronicle::config::Settings;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{FeedServer, SmtpServer, TestApp};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn archive_health_and_one_click_unsubscribe() {
+    let feeds = FeedServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(tmp.path());
+    let t = TestApp::new(smtp.port, "\n[web]\nbind = \"127.0.0.1:0\"\n");
+    t.ok(&["feeds", "add", &feeds.feed_url("seeds-atom.xml")]);
+    t.ok(&["fetch"]);
+    t.ok(&["subscribers", "add", "ada@example.org"]);
+    t.ok(&["send", "--week", "2026-W46"]);
+
+    let settings = Settings::load(&t.config).unwrap();
+    let app = App::build(settings).await.unwrap();
+    let server = Application::bind(app).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", server.port());
+    let stop = CancellationToken::new();
+    let handle = tokio::spawn(server.run_until_stopped(stop.clone(), false));
+    let client = reqwest::Client::new();
+
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let list = client
+        .get(format!("{base}/digests"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("2026-W46"), "{list}");
+    let page = client
+        .get(format!("{base}/digests/2026-W46"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Why do you want to be an MVP???")
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/digests/2026-W30"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let pool = t.pool().await;
+    let token: String = sqlx::query_scalar("SELECT token FROM subscribers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let confirm = client
+        .get(format!("{base}/unsubscribe/{token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), 200);
+    let status: String = sqlx::query_scalar("SELECT status FROM subscribers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        status, "confirmed",
+        "GET must not unsubscribe (mail scanners follow links)"
+    );
+    let done = client
+        .post(format!("{base}/unsubscribe/{token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("ada@example.org"));
+    let status: String = sqlx::query_scalar("SELECT status FROM subscribers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "unsubscribed");
+    assert_eq!(
+        client
+            .post(format!("{base}/unsubscribe/{}", "0".repeat(32)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    stop.cancel();
+    handle.await.unwrap().unwrap();
+}
