@@ -736,6 +736,17 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_config_is_valid_and_lists_real_feeds() {
+        let s = load(include_str!("../config.toml"), &[]).unwrap();
+        assert!(s.feeds.len() >= 5);
+        assert!(
+            s.feeds
+                .iter()
+                .all(|f| f.url.as_str().starts_with("https://"))
+        );
+    }
+
+    #[test]
     fn five_field_cron_is_accepted() {
         let c = CronExpr::from_str("30 7 * * Mon").unwrap();
         assert_eq!(c.as_str(), "30 7 * * Mon");

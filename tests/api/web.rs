@@ -113,3 +113,42 @@ async fn archive_health_and_one_click_unsubscribe() {
     stop.cancel();
     handle.await.unwrap().unwrap();
 }
+
+#[test]
+fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let t = TestApp::new(25, &format!("\n[web]\nbind = \"127.0.0.1:{port}\"\n"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .arg("--config")
+        .arg(&t.config)
+        .arg("serve")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let out = t.run(&["check", "--health"]);
+        if out.status.success() {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("healthy"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve never became healthy"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exits 0 on SIGTERM: {status:?}");
+    let err = t.fails(&["check", "--health"]);
+    assert!(err.contains("does not answer"), "{err}");
+}
