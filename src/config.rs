@@ -163,6 +163,13 @@ pub struct FetchSettings {
     pub allow_private_networks: bool,
     /// Minutes between two polls of a healthy feed.
     pub interval_minutes: u64,
+    /// Shortest wait between two polls, in minutes, whatever a server asks.
+    pub min_interval_minutes: u64,
+    /// Longest wait between two polls, in minutes (`<ttl>`, `Cache-Control`, `Retry-After` and
+    /// back-off are capped here).
+    pub max_interval_minutes: u64,
+    /// Consecutive errors after which a feed is marked failing and tried once a day.
+    pub failing_after: u32,
 }
 
 impl Default for FetchSettings {
@@ -176,6 +183,9 @@ impl Default for FetchSettings {
             user_agent: String::new(),
             allow_private_networks: false,
             interval_minutes: 60,
+            min_interval_minutes: 15,
+            max_interval_minutes: 24 * 60,
+            failing_after: 10,
         }
     }
 }
@@ -192,6 +202,14 @@ impl FetchSettings {
     /// The base polling interval.
     pub fn interval(&self) -> Duration {
         Duration::from_secs(self.interval_minutes * 60)
+    }
+    /// The shortest wait between polls.
+    pub fn min_interval(&self) -> Duration {
+        Duration::from_secs(self.min_interval_minutes * 60)
+    }
+    /// The longest wait between polls.
+    pub fn max_interval(&self) -> Duration {
+        Duration::from_secs(self.max_interval_minutes.max(1) * 60)
     }
 }
 
@@ -508,6 +526,17 @@ impl Settings {
         if self.fetch.per_host == 0 {
             return Err(ConfigError::Invalid(
                 "fetch.per_host must be at least 1".into(),
+            ));
+        }
+        if self.fetch.min_interval_minutes > self.fetch.max_interval_minutes {
+            return Err(ConfigError::Invalid(format!(
+                "fetch.min_interval_minutes ({}) is larger than fetch.max_interval_minutes ({})",
+                self.fetch.min_interval_minutes, self.fetch.max_interval_minutes
+            )));
+        }
+        if self.fetch.failing_after == 0 {
+            return Err(ConfigError::Invalid(
+                "fetch.failing_after must be at least 1".into(),
             ));
         }
         if self.fetch.timeout_secs == 0 {

@@ -122,24 +122,42 @@ async fn feeds(app: &App, cmd: FeedsCommand) -> anyhow::Result<()> {
                 println!("no feeds yet: add one with `chronicle feeds add URL`");
                 return Ok(());
             }
+            let failing_after = i64::from(app.settings.fetch.failing_after);
+            let when = |t: Option<chrono::DateTime<Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
             println!(
-                "{:>4}  {:<28}  {:<44}  {:<13}  {:>6}  {:>7}  LAST ERROR",
-                "ID", "TITLE", "URL", "STATUS", "ERRORS", "ENTRIES"
+                "{:>4}  {:<24}  {:<13}  {:>6}  {:>7}  {:<16}  {:<16}  {:<40}  LAST ERROR",
+                "ID", "TITLE", "STATUS", "ERRORS", "ENTRIES", "LAST SUCCESS", "NEXT CHECK", "URL"
             );
             for f in &feeds {
                 let status = if !f.enabled {
                     "disabled"
+                } else if f.error_count >= failing_after {
+                    "failing"
                 } else {
                     f.last_status.as_deref().unwrap_or("never fetched")
                 };
+                let next = if f.enabled {
+                    when(Some(f.next_check_at).filter(|t| t.timestamp() > 0))
+                } else {
+                    "-".into()
+                };
                 println!(
-                    "{:>4}  {:<28}  {:<44}  {:<13}  {:>6}  {:>7}  {}",
+                    "{:>4}  {:<24}  {:<13}  {:>6}  {:>7}  {:<16}  {:<16}  {:<40}  {}",
                     f.id,
-                    clip(f.display_title(), 28),
-                    clip(&f.url, 44),
+                    clip(f.display_title(), 24),
                     status,
                     f.error_count,
                     f.entry_count,
+                    when(f.last_success_at),
+                    if next == "-" && f.enabled {
+                        "now".into()
+                    } else {
+                        next
+                    },
+                    clip(&f.url, 40),
                     f.last_error.as_deref().unwrap_or("")
                 );
             }

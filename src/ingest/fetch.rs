@@ -65,7 +65,10 @@ impl FetchError {
 #[derive(Debug)]
 pub enum Fetched {
     /// 304: the stored copy is current.
-    NotModified,
+    NotModified {
+        /// How long the server says the copy stays fresh (`Cache-Control: max-age`, `Expires`).
+        fresh_for: Option<Duration>,
+    },
     /// A body to parse.
     Body(Box<Response>),
 }
@@ -87,6 +90,8 @@ pub struct Response {
     pub final_url: Url,
     /// Where the feed moved permanently (every hop was 301 or 308).
     pub moved_to: Option<FeedUrl>,
+    /// How long the server says the body stays fresh (`Cache-Control: max-age`, `Expires`).
+    pub fresh_for: Option<Duration>,
 }
 
 /// An HTTP client configured once for the whole process.
@@ -95,6 +100,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     max_body: u64,
     allow_private: bool,
+    timeout_secs: u64,
 }
 
 impl Fetcher {
@@ -115,6 +121,7 @@ impl Fetcher {
             client: builder.build()?,
             max_body: f.max_body_bytes,
             allow_private: f.allow_private_networks,
+            timeout_secs: f.timeout_secs,
         })
     }
 
@@ -152,7 +159,7 @@ impl Fetcher {
                 .headers(headers)
                 .send()
                 .await
-                .map_err(|e| describe(&e))?;
+                .map_err(|e| describe(&e, self.timeout_secs))?;
             let status = resp.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let location = resp
@@ -180,7 +187,9 @@ impl Fetcher {
                 continue;
             }
             if status == StatusCode::NOT_MODIFIED {
-                return Ok(Fetched::NotModified);
+                return Ok(Fetched::NotModified {
+                    fresh_for: freshness(resp.headers(), Utc::now()),
+                });
             }
             if status == StatusCode::GONE {
                 return Err(FetchError::Gone);
@@ -201,6 +210,7 @@ impl Fetcher {
             let etag = header_str(header::ETAG);
             let last_modified = header_str(header::LAST_MODIFIED);
             let content_type = header_str(header::CONTENT_TYPE);
+            let fresh_for = freshness(resp.headers(), Utc::now());
             let moved_to = (permanent && seen.len() > 1)
                 .then(|| FeedUrl::from_url(current.clone()).ok())
                 .flatten();
@@ -213,6 +223,7 @@ impl Fetcher {
                 content_type,
                 final_url: current,
                 moved_to,
+                fresh_for,
             })));
         }
         Err(FetchError::Redirect(format!(
@@ -249,7 +260,11 @@ impl Fetcher {
         }
         let mut body =
             Vec::with_capacity(resp.content_length().unwrap_or(64 * 1024).min(limit) as usize);
-        while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| describe(&e, self.timeout_secs))?
+        {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { limit });
             }
@@ -270,8 +285,33 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<U
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// How long a response stays fresh: `Cache-Control: max-age` (or `s-maxage`), else `Expires`.
+pub fn freshness(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let cc = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|d| {
+            let (k, v) = d.trim().split_once('=')?;
+            matches!(
+                k.trim().to_ascii_lowercase().as_str(),
+                "max-age" | "s-maxage"
+            )
+            .then(|| v.trim().trim_matches('"').parse::<u64>().ok())
+            .flatten()
+        })
+        .max();
+    if let Some(secs) = cc {
+        return Some(Duration::from_secs(secs));
+    }
+    let expires = headers.get(header::EXPIRES)?.to_str().ok()?;
+    let at = DateTime::parse_from_rfc2822(expires.trim()).ok()?;
+    (at.with_timezone(&Utc) - now).to_std().ok()
+}
+
 /// Turns a reqwest error into plain words by looking at its causes.
-fn describe(e: &reqwest::Error) -> FetchError {
+fn describe(e: &reqwest::Error, timeout_secs: u64) -> FetchError {
     let mut chain = String::new();
     let mut source = e.source();
     while let Some(s) = source {
@@ -280,7 +320,7 @@ fn describe(e: &reqwest::Error) -> FetchError {
         source = s.source();
     }
     let words = if e.is_timeout() || chain.contains("timed out") {
-        "timed out".to_string()
+        format!("timed out after {timeout_secs} s")
     } else if chain.contains("refused:") {
         // Our own resolver's refusal: show it as it is.
         let start = chain.find("refused:").unwrap_or(0);

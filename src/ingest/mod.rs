@@ -7,6 +7,7 @@
 pub mod fetch;
 mod guard;
 pub mod parse;
+pub mod recover;
 pub mod refresh;
 pub mod sanitize;
 pub mod text;

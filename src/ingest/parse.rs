@@ -28,14 +28,53 @@ pub enum ParseError {
     Invalid(String),
 }
 
-/// Parses `body`, fetched from `url`, into clean values.
+/// Parses a fetched body: decodes and repairs it ([`super::recover`]), then reads it with
+/// feed-rs and converts it to clean values.
+pub fn parse_document(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+) -> Result<ParsedFeed, ParseError> {
+    Ok(convert(parse_model(body, content_type, url)?, url))
+}
+
+/// Decodes, repairs and reads a fetched body into feed-rs's model (no cleaning yet).
+pub fn parse_model(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+) -> Result<model::Feed, ParseError> {
+    let prepared = super::recover::prepare(body, content_type);
+    match read(&prepared.bytes, url) {
+        // An Atom text construct with a type feed-rs refuses would cost the whole feed: map the
+        // types it can read, drop binary content, and try once more.
+        Err(ParseError::Invalid(msg)) if msg.contains("unsupported content type") => {
+            let text = String::from_utf8_lossy(&prepared.bytes);
+            let fixes = super::recover::Fixes {
+                atom_types: true,
+                ..super::recover::Fixes::default()
+            };
+            match super::recover::rewrite(&text, fixes) {
+                Some(fixed) => read(&fixed, url),
+                None => Err(ParseError::Invalid(msg)),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Parses a UTF-8 feed document fetched from `url` into clean values.
 pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
+    Ok(convert(read(body, url)?, url))
+}
+
+fn read(body: &[u8], url: &Url) -> Result<model::Feed, ParseError> {
     let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
     let head = head.trim_start_matches('\u{feff}').trim_start();
     if head.is_empty() {
         return Err(ParseError::Empty);
     }
-    let feed = feed_rs::parser::Builder::new()
+    feed_rs::parser::Builder::new()
         .base_uri(Some(url.as_str()))
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
@@ -47,8 +86,7 @@ pub fn parse_feed(body: &[u8], url: &Url) -> Result<ParsedFeed, ParseError> {
             } else {
                 ParseError::Invalid(e.to_string())
             }
-        })?;
-    Ok(convert(feed, url))
+        })
 }
 
 fn convert(feed: model::Feed, url: &Url) -> ParsedFeed {
@@ -159,6 +197,8 @@ fn text_of(t: &model::Text) -> String {
         || t.content.contains('<')
     {
         html_to_text(&t.content)
+    } else if t.content.contains('&') {
+        collapse_whitespace(&super::text::decode_entities(&t.content))
     } else {
         collapse_whitespace(&t.content)
     }

@@ -6,15 +6,10 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 
 use super::fetch::{FetchError, Fetched, Fetcher};
-use super::parse::{body_hash, parse_feed};
-use crate::config::Settings;
+use super::parse::{body_hash, parse_document};
+use crate::config::{FetchSettings, Settings};
 use crate::domain::FeedRecord;
 use crate::store::{self, Pool, entries::Upsert, feeds::FetchRecord};
-
-/// Consecutive errors after which a feed is only tried once a day.
-pub const FAILING_AFTER: i64 = 10;
-/// Longest wait between two polls of a feed.
-pub const MAX_INTERVAL: StdDuration = StdDuration::from_secs(24 * 3600);
 
 /// What refreshing one feed did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,29 +40,51 @@ pub struct RefreshOutcome {
     pub status: RefreshStatus,
 }
 
-/// When to poll again: the base interval, raised by the feed's own `<ttl>`, backed off
-/// exponentially after consecutive errors (daily once failing), never before `retry_after`.
+/// How long a failing feed waits between tries.
+pub const FAILING_INTERVAL: StdDuration = StdDuration::from_secs(24 * 3600);
+
+/// What a response said about when to come back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PollHints {
+    /// The feed's `<ttl>`.
+    pub ttl: Option<StdDuration>,
+    /// `Cache-Control: max-age` or `Expires`.
+    pub fresh_for: Option<StdDuration>,
+    /// `Retry-After`.
+    pub retry_after: Option<DateTime<Utc>>,
+}
+
+/// When to poll again. A healthy feed waits `fetch.interval_minutes`, raised by its `<ttl>`, the
+/// server's freshness headers and `Retry-After`; each consecutive error doubles the wait; all of
+/// it within `fetch.min_interval_minutes..=fetch.max_interval_minutes`. A feed with
+/// `fetch.failing_after` consecutive errors is failing and waits a day (or `Retry-After`, if
+/// longer and within the bounds).
 pub fn next_check(
-    settings: &Settings,
+    fetch: &FetchSettings,
     now: DateTime<Utc>,
-    ttl_minutes: Option<u32>,
+    hints: PollHints,
     errors: i64,
-    retry_after: Option<DateTime<Utc>>,
 ) -> DateTime<Utc> {
-    let base = settings.fetch.interval().max(StdDuration::from_secs(60));
-    let ttl = StdDuration::from_secs(u64::from(ttl_minutes.unwrap_or(0)) * 60);
-    let mut wait = base.max(ttl);
-    if errors >= FAILING_AFTER {
-        wait = MAX_INTERVAL;
-    } else if errors > 0 {
-        wait = wait.saturating_mul(1 << (errors - 1).min(16) as u32);
+    let retry = hints
+        .retry_after
+        .and_then(|r| (r - now).to_std().ok())
+        .unwrap_or_default();
+    let mut wait = fetch
+        .interval()
+        .max(hints.ttl.unwrap_or_default())
+        .max(hints.fresh_for.unwrap_or_default());
+    if errors > 0 {
+        let doublings = (errors - 1).clamp(0, 20) as u32;
+        wait = fetch.interval().saturating_mul(1 << doublings);
     }
-    let wait = wait.min(MAX_INTERVAL);
-    let at = now + Duration::from_std(wait).unwrap_or(Duration::hours(24));
-    match retry_after {
-        Some(r) if r > at => r.min(now + Duration::days(7)),
-        _ => at,
+    wait = wait.max(retry).clamp(
+        fetch.min_interval(),
+        fetch.max_interval().max(fetch.min_interval()),
+    );
+    if errors >= i64::from(fetch.failing_after) {
+        wait = wait.max(FAILING_INTERVAL);
     }
+    now + Duration::from_std(wait).unwrap_or(Duration::hours(24))
 }
 
 /// Refreshes one feed. Never fails: every problem is recorded on the feed and reported in the
@@ -99,7 +116,14 @@ pub async fn refresh_feed(
         }) => {
             let now = Utc::now();
             let errors = feed.error_count + 1;
-            let next = next_check(settings, now, None, errors, retry_after);
+            let hints = PollHints {
+                retry_after,
+                ..PollHints::default()
+            };
+            let next = next_check(&settings.fetch, now, hints, errors);
+            if errors == i64::from(settings.fetch.failing_after) {
+                tracing::warn!(feed_url = %feed.url, "feed is failing after {errors} errors in a row: trying once a day");
+            }
             let record = FetchRecord::Failed {
                 error: &message,
                 http_status,
@@ -176,8 +200,12 @@ async fn try_refresh(
         .await?;
     let now = Utc::now();
     let resp = match fetched {
-        Fetched::NotModified => {
-            let next = next_check(settings, now, None, 0, None);
+        Fetched::NotModified { fresh_for } => {
+            let hints = PollHints {
+                fresh_for,
+                ..PollHints::default()
+            };
+            let next = next_check(&settings.fetch, now, hints, 0);
             store::feeds::record_fetch(pool, feed.id, &FetchRecord::NotModified, now, next).await?;
             return Ok(RefreshOutcome {
                 feed_id: feed.id,
@@ -192,20 +220,23 @@ async fn try_refresh(
     let parsed = if unchanged {
         None
     } else {
-        let (body, base) = (resp.body, resp.final_url.clone());
-        let parsed = tokio::task::spawn_blocking(move || parse_feed(&body, &base))
-            .await
-            .map_err(|e| Failure::msg(format!("parser crashed: {e}")))?
-            .map_err(|e| Failure::msg(e.to_string()))?;
+        let (body, base, ctype) = (resp.body, resp.final_url.clone(), resp.content_type.clone());
+        let parsed =
+            tokio::task::spawn_blocking(move || parse_document(&body, ctype.as_deref(), &base))
+                .await
+                .map_err(|e| Failure::msg(format!("parser crashed: {e}")))?
+                .map_err(|e| Failure::msg(e.to_string()))?;
         Some(parsed)
     };
-    let next = next_check(
-        settings,
-        now,
-        parsed.as_ref().and_then(|p| p.ttl_minutes),
-        0,
-        None,
-    );
+    let hints = PollHints {
+        ttl: parsed
+            .as_ref()
+            .and_then(|p| p.ttl_minutes)
+            .map(|m| StdDuration::from_secs(u64::from(m) * 60)),
+        fresh_for: resp.fresh_for,
+        retry_after: None,
+    };
+    let next = next_check(&settings.fetch, now, hints, 0);
     let mut tx = store::begin_write(pool).await?;
     let (mut new, mut updated) = (0, 0);
     if let Some(parsed) = &parsed {
@@ -244,4 +275,64 @@ async fn try_refresh(
         url,
         status,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        (to - from).num_minutes()
+    }
+
+    #[test]
+    fn schedule_honours_hints_backoff_and_bounds() {
+        let f = FetchSettings::default(); // 60 min, bounds 15..=1440, failing after 10
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let h = PollHints::default();
+        assert_eq!(minutes(now, next_check(&f, now, h, 0)), 60);
+        let ttl = PollHints {
+            ttl: Some(StdDuration::from_secs(180 * 60)),
+            ..h
+        };
+        assert_eq!(minutes(now, next_check(&f, now, ttl, 0)), 180);
+        let cc = PollHints {
+            fresh_for: Some(StdDuration::from_secs(7200)),
+            ..h
+        };
+        assert_eq!(minutes(now, next_check(&f, now, cc, 0)), 120);
+        let huge = PollHints {
+            ttl: Some(StdDuration::from_secs(7 * 24 * 3600)),
+            ..h
+        };
+        assert_eq!(
+            minutes(now, next_check(&f, now, huge, 0)),
+            1440,
+            "capped at max"
+        );
+        let retry = PollHints {
+            retry_after: Some(now + Duration::hours(5)),
+            ..h
+        };
+        assert_eq!(minutes(now, next_check(&f, now, retry, 1)), 300);
+        assert_eq!(minutes(now, next_check(&f, now, h, 1)), 60);
+        assert_eq!(minutes(now, next_check(&f, now, h, 2)), 120);
+        assert_eq!(minutes(now, next_check(&f, now, h, 3)), 240);
+        assert_eq!(minutes(now, next_check(&f, now, h, 9)), 1440);
+        assert_eq!(
+            minutes(now, next_check(&f, now, h, 10)),
+            1440,
+            "failing: daily"
+        );
+        let fast = FetchSettings {
+            interval_minutes: 1,
+            ..FetchSettings::default()
+        };
+        assert_eq!(
+            minutes(now, next_check(&fast, now, h, 0)),
+            15,
+            "never below min"
+        );
+    }
 }

@@ -19,6 +19,48 @@ pub fn html_to_text(html: &str) -> String {
     collapse_whitespace(&decode_serialized(&cleaned))
 }
 
+/// Decodes HTML character references (`&nbsp;`, `&eacute;`, `&#8217;`, `&#x2019;`) in plain
+/// text; an unknown one is kept as written.
+pub fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .map(|j| j + 1);
+        let decoded = match end {
+            Some(end) if rest[end..].starts_with(';') && end > 1 => {
+                let name = &rest[1..end];
+                let ch = if let Some(num) = name.strip_prefix('#') {
+                    let n = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => num.parse::<u32>().ok(),
+                    };
+                    n.and_then(char::from_u32).map(String::from)
+                } else {
+                    quick_xml::escape::resolve_html5_entity(name).map(str::to_string)
+                };
+                ch.map(|c| (c, end + 1))
+            }
+            _ => None,
+        };
+        match decoded {
+            Some((c, len)) => {
+                out.push_str(&c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Collapses runs of white space into one space and trims.
 pub fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -130,6 +172,14 @@ mod tests {
         );
         assert_eq!(html_to_text("  plain\n text "), "plain text");
         assert_eq!(html_to_text("a<br>b"), "a b");
+    }
+
+    #[test]
+    fn entities_in_plain_text() {
+        assert_eq!(
+            decode_entities("a&nbsp;b &eacute; &#8217; &#x2019; &bogus; & x"),
+            "a\u{a0}b é ’ ’ &bogus; & x"
+        );
     }
 
     #[test]
