@@ -62,7 +62,7 @@ fn permanent_redirect_updates_the_url_temporary_does_not() {
     app.ok(&["feeds", "add", &moved]);
     app.ok(&["feeds", "add", &temp]);
     app.ok(&["fetch", "--all"]);
-    let list = app.ok(&["feeds", "list"]);
+    let list = app.ok(&["feeds", "list", "--json"]);
     assert!(list.contains(&server.feed_url("seeds-rss.xml")), "{list}");
     assert!(!list.contains("/redirect/301/"), "{list}");
     assert!(list.contains("/redirect/302/"), "{list}");
