@@ -95,8 +95,20 @@ async fn feeds(app: &App, cmd: FeedsCommand) -> anyhow::Result<()> {
             title,
             author,
             tags,
+            no_check,
         } => {
-            let url = FeedUrl::parse(&url)?;
+            let mut url = FeedUrl::parse(&url)?;
+            if !no_check {
+                let found = crate::ingest::resolve_feed(&app.fetcher, &url).await?;
+                if let Some(page) = &found.page {
+                    println!(
+                        "found feed {} ({}) on {page}",
+                        found.url,
+                        found.title.as_deref().unwrap_or("untitled")
+                    );
+                }
+                url = found.url;
+            }
             let id = store::feeds::add(
                 &app.pool,
                 &NewFeed {
@@ -160,6 +172,47 @@ async fn feeds(app: &App, cmd: FeedsCommand) -> anyhow::Result<()> {
                     clip(&f.url, 40),
                     f.last_error.as_deref().unwrap_or("")
                 );
+            }
+        }
+        FeedsCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let found = crate::ingest::opml::import(&text)
+                .with_context(|| format!("cannot import {}", file.display()))?;
+            let (mut added, mut skipped) = (0, found.duplicates);
+            for f in &found.feeds {
+                let new = NewFeed {
+                    url: &f.url,
+                    title: f.title.as_deref(),
+                    author: None,
+                    tags: &f.tags,
+                };
+                match store::feeds::add(&app.pool, &new, Utc::now()).await {
+                    Ok(_) => added += 1,
+                    Err(store::StoreError::Duplicate(_)) => skipped += 1,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            for p in &found.problems {
+                eprintln!("skipped outline: {p}");
+            }
+            println!(
+                "imported {added} feeds from {}; {skipped} already followed; {} bad outlines",
+                file.display(),
+                found.problems.len()
+            );
+        }
+        FeedsCommand::Export { out } => {
+            let feeds = store::feeds::list(&app.pool).await?;
+            let title = format!("{} feeds", app.settings.site.title);
+            let opml = crate::ingest::opml::export(&title, &feeds, Utc::now());
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, opml)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("{} feeds written to {}", feeds.len(), path.display());
+                }
+                None => print!("{opml}"),
             }
         }
         FeedsCommand::Remove { feed } => {

@@ -67,9 +67,10 @@ pub enum Command {
 /// `feeds ...`
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
-    /// Follow a feed.
+    /// Follow a feed, given its URL or the blog's home page (its feed is discovered from
+    /// `<link rel="alternate">`).
     Add {
-        /// The feed's URL (http or https).
+        /// The feed's or the blog's URL (http or https).
         url: String,
         /// Title to show instead of the feed's own.
         #[arg(long)]
@@ -80,6 +81,21 @@ pub enum FeedsCommand {
         /// A tag for grouping (repeat for several).
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
+        /// Add the URL as it is, without fetching it (no check, no discovery).
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// Add the feeds of an OPML file (from another reader). Folders and categories become tags;
+    /// feeds already followed are skipped; bad outlines are reported and the rest imported.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Print the followed feeds as OPML 2.0, for other readers.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Show every feed: title, URL, last fetch status, error count, entries.
     List {

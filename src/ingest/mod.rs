@@ -4,8 +4,10 @@
 //! HTML allowlist, `refresh` runs one feed through all of them and writes the result in one
 //! transaction, and [`fetch_feeds`] runs many feeds concurrently within the politeness limits.
 
+pub mod discover;
 pub mod fetch;
 mod guard;
+pub mod opml;
 pub mod parse;
 pub mod recover;
 pub mod refresh;
@@ -87,4 +89,130 @@ pub async fn fetch_feeds(
         on_done(&outcome);
     }
     report
+}
+
+/// Where `feeds add` found the feed.
+#[derive(Debug, Clone)]
+pub struct ResolvedFeed {
+    /// The feed's URL (after permanent redirects).
+    pub url: crate::domain::FeedUrl,
+    /// The page it was discovered on, when the organiser gave a page.
+    pub page: Option<url::Url>,
+    /// The feed's own title.
+    pub title: Option<String>,
+}
+
+/// Why a URL could not be added as a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The URL could not be fetched.
+    #[error("cannot fetch {url}: {reason}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A page that announces no feed.
+    #[error("no feed found on {0}: the page announces no RSS, Atom or JSON Feed")]
+    NoFeed(String),
+    /// Not a feed, not an HTML page.
+    #[error("{url} is not a feed: {reason}")]
+    NotAFeed {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+async fn fetch_and_parse(
+    fetcher: &Fetcher,
+    url: &crate::domain::FeedUrl,
+) -> Result<
+    (
+        fetch::Response,
+        Result<crate::domain::ParsedFeed, parse::ParseError>,
+    ),
+    ResolveError,
+> {
+    let fail = |reason: String| ResolveError::Fetch {
+        url: url.to_string(),
+        reason,
+    };
+    let resp = match fetcher
+        .get(url, None, None)
+        .await
+        .map_err(|e| fail(e.to_string()))?
+    {
+        fetch::Fetched::Body(resp) => *resp,
+        fetch::Fetched::NotModified { .. } => {
+            return Err(fail("HTTP 304 to an unconditional request".into()));
+        }
+    };
+    let (body, ctype, base) = (
+        resp.body.clone(),
+        resp.content_type.clone(),
+        resp.final_url.clone(),
+    );
+    let parsed =
+        tokio::task::spawn_blocking(move || parse::parse_document(&body, ctype.as_deref(), &base))
+            .await
+            .map_err(|e| fail(format!("parser crashed: {e}")))?;
+    Ok((resp, parsed))
+}
+
+/// Checks that `url` is a feed, or finds the feed a blog's page announces (the first of
+/// `<link rel="alternate">` RSS, Atom or JSON Feed links that parses).
+pub async fn resolve_feed(
+    fetcher: &Fetcher,
+    url: &crate::domain::FeedUrl,
+) -> Result<ResolvedFeed, ResolveError> {
+    let (resp, parsed) = fetch_and_parse(fetcher, url).await?;
+    let final_url = resp.moved_to.clone().unwrap_or_else(|| url.clone());
+    match parsed {
+        Ok(feed) => Ok(ResolvedFeed {
+            url: final_url,
+            page: None,
+            title: feed.title,
+        }),
+        Err(err) => {
+            let is_html = matches!(err, parse::ParseError::HtmlPage)
+                || resp
+                    .content_type
+                    .as_deref()
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+            if !is_html {
+                return Err(ResolveError::NotAFeed {
+                    url: url.to_string(),
+                    reason: err.to_string(),
+                });
+            }
+            let html = String::from_utf8_lossy(&resp.body);
+            let mut last_error = None;
+            for candidate in discover::discover(&html, &resp.final_url) {
+                let Ok(feed_url) = crate::domain::FeedUrl::from_url(candidate.url.clone()) else {
+                    continue;
+                };
+                match fetch_and_parse(fetcher, &feed_url).await {
+                    Ok((r, Ok(feed))) => {
+                        return Ok(ResolvedFeed {
+                            url: r.moved_to.unwrap_or(feed_url),
+                            page: Some(resp.final_url.clone()),
+                            title: feed.title.or(candidate.title),
+                        });
+                    }
+                    Ok((_, Err(e))) => last_error = Some(format!("{}: {e}", candidate.url)),
+                    Err(e) => last_error = Some(e.to_string()),
+                }
+            }
+            Err(match last_error {
+                Some(reason) => ResolveError::NotAFeed {
+                    url: url.to_string(),
+                    reason: format!("the page announces feeds, but none could be read ({reason})"),
+                },
+                None => ResolveError::NoFeed(url.to_string()),
+            })
+        }
+    }
 }

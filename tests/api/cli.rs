@@ -141,7 +141,10 @@ fn config_feeds_are_synced_and_never_deleted() {
         &format!("\n[[feeds]]\nurl = \"{url}\"\ntitle = \"Bram\"\ntags = [\"dotnet\"]\n"),
     );
     let list = app.ok(&["feeds", "list", "--json"]);
-    assert!(list.contains("\"Bram\"") && list.contains(&url) && list.contains("dotnet"), "{list}");
+    assert!(
+        list.contains("\"Bram\"") && list.contains(&url) && list.contains("dotnet"),
+        "{list}"
+    );
     app.ok(&["fetch"]);
     // A misspelt table is named; the feed leaving config.toml is disabled, its entries stay.
     let original = std::fs::read_to_string(&app.config).unwrap();

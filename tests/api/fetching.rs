@@ -6,7 +6,12 @@ use crate::helpers::{FeedServer, TestApp};
 fn second_fetch_is_conditional_and_stores_nothing_new() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&["feeds", "add", &server.feed_url("seeds-rss.xml")]);
+    app.ok(&[
+        "feeds",
+        "add",
+        "--no-check",
+        &server.feed_url("seeds-rss.xml"),
+    ]);
     let out = app.ok(&["fetch", "--all"]);
     assert!(out.contains("4 new entries"), "{out}");
     let out = app.ok(&["fetch", "--all"]);
@@ -20,17 +25,21 @@ fn second_fetch_is_conditional_and_stores_nothing_new() {
     // Not due again yet: a plain `fetch` polls nothing.
     let out = app.ok(&["fetch"]);
     assert!(out.contains("fetched 0 feeds"), "{out}");
-    assert_eq!(server.hits("/feeds/seeds-rss.xml"), 2);
+    assert_eq!(server.hits("/feeds/seeds-rss.xml"), 2, "two polls");
 }
 
 #[test]
 fn failures_are_recorded_in_plain_words_and_do_not_stop_others() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&["feeds", "add", &format!("{}/status/404", server.base)]);
-    app.ok(&["feeds", "add", &format!("{}/status/500", server.base)]);
-    app.ok(&["feeds", "add", &format!("{}/page.html", server.base)]);
-    app.ok(&["feeds", "add", &format!("{}/loop/0", server.base)]);
+    for path in ["/status/404", "/status/500", "/page.html", "/loop/0"] {
+        app.ok(&[
+            "feeds",
+            "add",
+            "--no-check",
+            &format!("{}{path}", server.base),
+        ]);
+    }
     app.ok(&["feeds", "add", &server.feed_url("seeds-atom.xml")]);
     let out = app.run(&["fetch", "--all"]);
     assert!(out.status.success());
@@ -59,8 +68,8 @@ fn permanent_redirect_updates_the_url_temporary_does_not() {
     let app = TestApp::new(25, "");
     let moved = format!("{}/redirect/301/seeds-rss.xml", server.base);
     let temp = format!("{}/redirect/302/seeds-atom.xml", server.base);
-    app.ok(&["feeds", "add", &moved]);
-    app.ok(&["feeds", "add", &temp]);
+    app.ok(&["feeds", "add", "--no-check", &moved]);
+    app.ok(&["feeds", "add", "--no-check", &temp]);
     app.ok(&["fetch", "--all"]);
     let list = app.ok(&["feeds", "list", "--json"]);
     assert!(list.contains(&server.feed_url("seeds-rss.xml")), "{list}");
@@ -72,7 +81,12 @@ fn permanent_redirect_updates_the_url_temporary_does_not() {
 fn private_addresses_are_refused_by_default() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&["feeds", "add", &server.feed_url("seeds-rss.xml")]);
+    app.ok(&[
+        "feeds",
+        "add",
+        "--no-check",
+        &server.feed_url("seeds-rss.xml"),
+    ]);
     let out = app.run_env(
         &["fetch", "--all"],
         &[("CHRONICLE_FETCH__ALLOW_PRIVATE_NETWORKS", "false")],
@@ -99,7 +113,7 @@ fn private_addresses_are_refused_by_default() {
     let by_name = server
         .feed_url("seeds-atom.xml")
         .replace("127.0.0.1", "localhost");
-    app.ok(&["feeds", "add", &by_name]);
+    app.ok(&["feeds", "add", "--no-check", &by_name]);
     let out = app.run_env(
         &["fetch", "--feed", &by_name],
         &[("CHRONICLE_FETCH__ALLOW_PRIVATE_NETWORKS", "false")],
@@ -110,4 +124,40 @@ fn private_addresses_are_refused_by_default() {
         "{stderr}"
     );
     assert_eq!(server.hits("/feeds/seeds-atom.xml"), 0);
+    // The cloud metadata address, written as a literal IP, never gets a request either.
+    app.ok(&[
+        "feeds",
+        "add",
+        "--no-check",
+        "http://169.254.169.254/latest/meta-data/",
+    ]);
+    let out = app.run_env(
+        &[
+            "fetch",
+            "--feed",
+            "http://169.254.169.254/latest/meta-data/",
+        ],
+        &[("CHRONICLE_FETCH__ALLOW_PRIVATE_NETWORKS", "false")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refused: 169.254.169.254 is not a public address"),
+        "{stderr}"
+    );
+    // Adding a feed checks it, so the guard applies there too.
+    let err = String::from_utf8_lossy(
+        &app.run_env(
+            &[
+                "feeds",
+                "add",
+                &server
+                    .feed_url("seeds-rss.xml")
+                    .replace("127.0.0.1", "127.0.0.2"),
+            ],
+            &[("CHRONICLE_FETCH__ALLOW_PRIVATE_NETWORKS", "false")],
+        )
+        .stderr,
+    )
+    .into_owned();
+    assert!(err.contains("refused"), "{err}");
 }

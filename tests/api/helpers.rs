@@ -18,10 +18,55 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// When it arrived.
+    pub arrived: Instant,
+    /// When the response was sent (headers; a streamed body may go on).
+    pub answered: Option<Instant>,
+    /// `User-Agent`.
+    pub user_agent: String,
+    /// `Accept-Encoding`.
+    pub accept_encoding: String,
+}
+
 #[derive(Clone, Default)]
 struct FeedState {
     hits: Arc<Mutex<HashMap<String, usize>>>,
     conditional: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<Vec<Request>>>,
+    missing: Arc<Mutex<Vec<String>>>,
+}
+
+impl FeedState {
+    fn arrive(&self, path: &str, headers: &HeaderMap) -> usize {
+        *self
+            .hits
+            .lock()
+            .unwrap()
+            .entry(path.to_string())
+            .or_default() += 1;
+        let h = |n: header::HeaderName| {
+            headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let mut log = self.log.lock().unwrap();
+        log.push(Request {
+            arrived: Instant::now(),
+            answered: None,
+            user_agent: h(header::USER_AGENT),
+            accept_encoding: h(header::ACCEPT_ENCODING),
+        });
+        log.len() - 1
+    }
+
+    fn answered(&self, i: usize) {
+        self.log.lock().unwrap()[i].answered = Some(Instant::now());
+    }
 }
 
 /// A local HTTP server serving `tests/fixtures/feeds/*` with ETag/304, plus routes that
@@ -42,9 +87,15 @@ impl Drop for FeedServer {
 }
 
 impl FeedServer {
-    /// Starts the server on a free port, on a thread of its own (so that it works from sync
-    /// and async tests alike).
+    /// Starts the server on 127.0.0.1.
     pub fn start() -> Self {
+        Self::start_on("127.0.0.1")
+    }
+
+    /// Starts the server on a free port of `ip` (any 127.x.y.z is loopback, so two servers on
+    /// 127.0.0.1 and 127.0.0.2 are two hosts), on a thread of its own (so that it works from
+    /// sync and async tests alike).
+    pub fn start_on(ip: &str) -> Self {
         let state = FeedState::default();
         let app = Router::new()
             .route("/feeds/{name}", get(feed))
@@ -52,8 +103,17 @@ impl FeedServer {
             .route("/redirect/{code}/{name}", get(redirect))
             .route("/loop/{n}", get(redirect_loop))
             .route("/page.html", get(page))
+            .route("/blog/", get(blog_page))
+            .route("/encoded/{encoding}/{name}", get(encoded))
+            .route("/charset/{charset}/{name}", get(with_charset))
+            .route("/trickle", get(trickle))
+            .route("/huge", get(huge))
+            .route("/retry/{code}/{after}", get(retry))
+            .route("/cache/{secs}/{name}", get(cached))
+            .route("/slow/{ms}/{name}", get(slow))
+            .route("/hops/{n}", get(hops))
             .with_state(state.clone());
-        let listener = StdListener::bind("127.0.0.1:0").expect("bind");
+        let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -73,7 +133,7 @@ impl FeedServer {
             });
         });
         Self {
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://{ip}:{port}"),
             state,
             stop: Some(stop),
         }
@@ -89,6 +149,20 @@ impl FeedServer {
         *self.state.hits.lock().unwrap().get(path).unwrap_or(&0)
     }
 
+    /// Makes `/feeds/{name}` answer 404 (`true`) or serve the fixture again (`false`).
+    pub fn set_missing(&self, name: &str, missing: bool) {
+        let mut m = self.state.missing.lock().unwrap();
+        m.retain(|n| n != name);
+        if missing {
+            m.push(name.to_string());
+        }
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.log.lock().unwrap().clone()
+    }
+
     /// Paths that were requested with `If-None-Match`.
     pub fn conditional_requests(&self) -> Vec<String> {
         self.state.conditional.lock().unwrap().clone()
@@ -96,7 +170,178 @@ impl FeedServer {
 }
 
 fn hit(state: &FeedState, path: String) {
-    *state.hits.lock().unwrap().entry(path).or_default() += 1;
+    let i = state.arrive(&path, &HeaderMap::new());
+    state.answered(i);
+}
+
+async fn blog_page(State(state): State<FeedState>) -> Response {
+    hit(&state, "/blog/".into());
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        r#"<!DOCTYPE html><html><head><title>Cloud Notes</title>
+        <link rel="stylesheet" href="/style.css">
+        <link rel="alternate" type="application/rss+xml" title="Cloud Notes" href="../feeds/seeds-rss.xml">
+        </head><body><h1>Cloud Notes</h1></body></html>"#,
+    )
+        .into_response()
+}
+
+async fn encoded(
+    State(state): State<FeedState>,
+    UrlPath((encoding, name)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    use std::io::Write;
+    let i = state.arrive(&format!("/encoded/{encoding}/{name}"), &headers);
+    state.answered(i);
+    let Some(body) = fixture(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let compressed = match encoding.as_str() {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(&body).unwrap();
+            e.finish().unwrap()
+        }
+        "deflate" => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(&body).unwrap();
+            e.finish().unwrap()
+        }
+        "br" => {
+            let mut out = Vec::new();
+            let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+            w.write_all(&body).unwrap();
+            drop(w);
+            out
+        }
+        _ => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+            (header::CONTENT_ENCODING, encoding),
+        ],
+        compressed,
+    )
+        .into_response()
+}
+
+async fn with_charset(
+    State(state): State<FeedState>,
+    UrlPath((charset, name)): UrlPath<(String, String)>,
+) -> Response {
+    hit(&state, format!("/charset/{charset}/{name}"));
+    let Some(body) = fixture(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [(header::CONTENT_TYPE, format!("text/xml; charset={charset}"))],
+        body,
+    )
+        .into_response()
+}
+
+/// Sends the start of a feed, then one byte every 200 ms, for ever.
+async fn trickle(State(state): State<FeedState>) -> Response {
+    hit(&state, "/trickle".into());
+    let stream = futures_util::stream::unfold(0u64, |n| async move {
+        if n > 0 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let chunk = if n == 0 {
+            "<rss version=\"2.0\"><channel>".to_string()
+        } else {
+            " ".to_string()
+        };
+        Some((Ok::<_, std::io::Error>(chunk), n + 1))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// A 2 MB feed, streamed without Content-Length.
+async fn huge(State(state): State<FeedState>) -> Response {
+    hit(&state, "/huge".into());
+    let stream = futures_util::stream::iter((0..2048).map(|i| {
+        let chunk = if i == 0 {
+            "<rss version=\"2.0\"><channel>".to_string()
+        } else {
+            format!("<!-- {} -->", "x".repeat(1014))
+        };
+        Ok::<_, std::io::Error>(chunk)
+    }));
+    (
+        [(header::CONTENT_TYPE, "application/rss+xml")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// `code` with `Retry-After: after` (seconds, or `date` for an HTTP date two hours ahead).
+async fn retry(
+    State(state): State<FeedState>,
+    UrlPath((code, after)): UrlPath<(u16, String)>,
+) -> Response {
+    hit(&state, format!("/retry/{code}/{after}"));
+    let value = if after == "date" {
+        (chrono::Utc::now() + chrono::Duration::hours(2))
+            .to_rfc2822()
+            .replace("+0000", "GMT")
+    } else {
+        after
+    };
+    (
+        StatusCode::from_u16(code).unwrap(),
+        [(header::RETRY_AFTER, value)],
+    )
+        .into_response()
+}
+
+/// A fixture with `Cache-Control: max-age=secs`.
+async fn cached(
+    State(state): State<FeedState>,
+    UrlPath((secs, name)): UrlPath<(u64, String)>,
+) -> Response {
+    hit(&state, format!("/cache/{secs}/{name}"));
+    let Some(body) = fixture(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+            (header::CACHE_CONTROL, format!("public, max-age={secs}")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A fixture after `ms` milliseconds.
+async fn slow(
+    State(state): State<FeedState>,
+    UrlPath((ms, name)): UrlPath<(u64, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/slow/{ms}/{name}");
+    let i = state.arrive(&path, &headers);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    let resp = match fixture(&name) {
+        Some(body) => ([(header::CONTENT_TYPE, "application/rss+xml")], body).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    };
+    state.answered(i);
+    resp
+}
+
+fn fixture(name: &str) -> Option<Vec<u8>> {
+    if name.contains("..") || name.contains('/') {
+        return None;
+    }
+    std::fs::read(fixtures().join("feeds").join(name)).ok()
 }
 
 async fn feed(
@@ -105,11 +350,17 @@ async fn feed(
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/feeds/{name}");
-    hit(&state, path.clone());
-    if name.contains("..") || name.contains('/') {
-        return StatusCode::BAD_REQUEST.into_response();
+    let i = state.arrive(&path, &headers);
+    let resp = serve_feed(&state, path, &name, &headers);
+    state.answered(i);
+    resp
+}
+
+fn serve_feed(state: &FeedState, path: String, name: &str, headers: &HeaderMap) -> Response {
+    if state.missing.lock().unwrap().iter().any(|n| n == name) {
+        return StatusCode::NOT_FOUND.into_response();
     }
-    let Ok(body) = std::fs::read(fixtures().join("feeds").join(&name)) else {
+    let Some(body) = fixture(name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = format!(
@@ -154,6 +405,17 @@ async fn redirect(
         [(header::LOCATION, format!("/feeds/{name}"))],
     )
         .into_response()
+}
+
+/// `n` redirects, then the RSS fixture.
+async fn hops(State(state): State<FeedState>, UrlPath(n): UrlPath<u32>) -> Response {
+    hit(&state, format!("/hops/{n}"));
+    let to = if n <= 1 {
+        "/feeds/seeds-rss.xml".to_string()
+    } else {
+        format!("/hops/{}", n - 1)
+    };
+    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
 }
 
 async fn redirect_loop(UrlPath(n): UrlPath<u32>) -> Response {
@@ -341,10 +603,10 @@ reply_to = "organisers@chronicle.test"
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_chronicle"));
         cmd.arg("--config").arg(&self.config).args(args);
+        cmd.env_remove("RUST_LOG");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.env_remove("RUST_LOG");
         cmd.output().expect("run chronicle")
     }
 

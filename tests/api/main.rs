@@ -6,4 +6,5 @@ mod cli;
 mod end_to_end;
 mod fetching;
 mod helpers;
+mod politeness;
 mod web;
