@@ -41,6 +41,7 @@ CREATE TABLE entries (
     summary       TEXT    NOT NULL,
     content       TEXT    NOT NULL,              -- sanitised HTML
     content_hash  TEXT    NOT NULL,
+    word_count    INTEGER NOT NULL DEFAULT 0,    -- for reading time
     first_seen_at BIGINT  NOT NULL,
     UNIQUE (feed_id, guid)
 );

@@ -11,7 +11,6 @@ use tera::{Context, Tera};
 
 use crate::config::Settings;
 use crate::domain::{DigestWeek, Entry};
-use crate::ingest::text::reading_minutes;
 
 /// Stands in the rendered e-mail for each recipient's own unsubscribe link; replaced at send time.
 pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
@@ -153,9 +152,7 @@ impl DigestView {
                     blog: e.feed_title.clone(),
                     date: format!("{} {} {}", local.weekday(), local.day(), local.format("%b")),
                     date_iso: e.published.to_rfc3339(),
-                    reading_minutes: reading_minutes(&crate::ingest::text::html_to_text(
-                        e.content.as_str(),
-                    )),
+                    reading_minutes: e.reading_minutes(),
                     excerpt_wrapped: wrap(&excerpt, TEXT_WIDTH, "    "),
                     excerpt,
                 }

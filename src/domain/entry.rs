@@ -40,6 +40,8 @@ pub struct NewEntry {
     pub content: SanitizedHtml,
     /// Hash of title, link and content: tells a changed entry from an unchanged one.
     pub content_hash: String,
+    /// Words in the content (for reading time).
+    pub word_count: usize,
 }
 
 /// A stored entry, with the feed it came from.
@@ -71,6 +73,15 @@ pub struct Entry {
     pub summary: String,
     /// Sanitised content.
     pub content: SanitizedHtml,
+    /// Words in the content.
+    pub word_count: i64,
+}
+
+impl Entry {
+    /// Minutes to read the whole post at 230 words a minute, at least one.
+    pub fn reading_minutes(&self) -> u32 {
+        (self.word_count.max(0) as u64).div_ceil(230).max(1) as u32
+    }
 }
 
 /// A feed and its polling state, as the organiser sees it in `feeds list`.
@@ -108,6 +119,9 @@ pub struct FeedRecord {
     pub next_check_at: DateTime<Utc>,
     /// Whether it is polled.
     pub enabled: bool,
+    /// Hash of the last 200 body (an identical body is not parsed again).
+    #[serde(skip)]
+    pub body_hash: Option<String>,
     /// Entries stored for it.
     pub entry_count: i64,
 }

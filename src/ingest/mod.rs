@@ -42,12 +42,13 @@ pub struct FetchReport {
 }
 
 /// Refreshes `feeds` concurrently: at most `fetch.concurrency` at once overall and
-/// `fetch.per_host` at once per host, so one slow host delays nobody else. `on_done` is called
-/// as each feed finishes (for progress output).
+/// `fetch.per_host` at once per host, so one slow host delays nobody else. Each feed runs as its
+/// own task, so that fetching, hashing and storing spread over all cores. `on_done` is called as
+/// each feed finishes (for progress output).
 pub async fn fetch_feeds(
     pool: &Pool,
     fetcher: &Fetcher,
-    settings: &Settings,
+    settings: &Arc<Settings>,
     feeds: Vec<FeedRecord>,
     mut on_done: impl FnMut(&RefreshOutcome),
 ) -> FetchReport {
@@ -71,10 +72,21 @@ pub async fn fetch_feeds(
         ..FetchReport::default()
     };
     let mut stream = futures_util::stream::iter(jobs)
-        .map(|(feed, sem)| async move {
-            // The semaphore is never closed, so acquiring cannot fail.
-            let _permit = sem.acquire_owned().await.ok();
-            refresh::refresh_feed(pool, fetcher, settings, &feed).await
+        .map(|(feed, sem)| {
+            let (pool, fetcher, settings) = (pool.clone(), fetcher.clone(), settings.clone());
+            let (id, url) = (feed.id, feed.url.clone());
+            let task = tokio::spawn(async move {
+                // The semaphore is never closed, so acquiring cannot fail.
+                let _permit = sem.acquire_owned().await.ok();
+                refresh::refresh_feed(&pool, &fetcher, &settings, &feed).await
+            });
+            async move {
+                task.await.unwrap_or_else(|e| RefreshOutcome {
+                    feed_id: id,
+                    url,
+                    status: RefreshStatus::Failed(format!("internal error: {e}")),
+                })
+            }
         })
         .buffer_unordered(settings.fetch.concurrency);
     while let Some(outcome) = stream.next().await {

@@ -125,7 +125,8 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         .or_else(|| e.summary.as_ref().map(html_of))
         .unwrap_or_default();
     let content = sanitize(&raw_html, Some(content_base));
-    let body_text = html_to_text(content.as_str());
+    // One word more than the excerpt keeps, so that `excerpt` knows to add an ellipsis.
+    let (body_text, word_count) = super::text::sanitized_to_text(&content, EXCERPT_WORDS + 1);
     let summary_text = match &e.summary {
         Some(s) if e.content.is_some() => text_of(s),
         _ => body_text.clone(),
@@ -176,6 +177,7 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         summary,
         content,
         content_hash,
+        word_count,
     }
 }
 

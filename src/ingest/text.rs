@@ -19,6 +19,133 @@ pub fn html_to_text(html: &str) -> String {
     collapse_whitespace(&decode_serialized(&cleaned))
 }
 
+/// Plain text of sanitised HTML, in one pass without re-parsing: the sanitiser's output is
+/// well-formed (no comments, no script or style, quoted attributes), so skipping tags and decoding
+/// references is exact. Returns the first `keep_words` words of the text (block boundaries count
+/// as spaces, white space collapsed) and the total word count. This runs on every entry, so it
+/// works on bytes and allocates only the kept text.
+pub fn sanitized_to_text(
+    html: &crate::domain::SanitizedHtml,
+    keep_words: usize,
+) -> (String, usize) {
+    let html = html.as_str();
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(keep_words.min(4096) * 8);
+    let mut words = 0usize;
+    let mut in_word = false;
+    let push = |out: &mut String, c: char, words: &mut usize, in_word: &mut bool| {
+        if c.is_whitespace() {
+            *in_word = false;
+        } else {
+            if !*in_word {
+                *in_word = true;
+                *words += 1;
+                if *words > 1 && *words <= keep_words {
+                    out.push(' ');
+                }
+            }
+            if *words <= keep_words {
+                out.push(c);
+            }
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' => {
+                let name_start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'/'));
+                let name_end = bytes[name_start..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |p| name_start + p);
+                let name = &bytes[name_start..name_end];
+                if BLOCKS
+                    .iter()
+                    .any(|b| b.as_bytes().eq_ignore_ascii_case(name))
+                {
+                    in_word = false;
+                }
+                // Skip to the tag's end, minding quoted attribute values.
+                let mut quote = 0u8;
+                i = name_end;
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if quote != 0 {
+                        if b == quote {
+                            quote = 0;
+                        }
+                    } else if b == b'"' || b == b'\'' {
+                        quote = b;
+                    } else if b == b'>' {
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'&' => {
+                let (decoded, len) = decode_one(&html[i..]);
+                for c in decoded.chars() {
+                    push(&mut out, c, &mut words, &mut in_word);
+                }
+                i += len;
+            }
+            _ if words > keep_words => {
+                // Past the kept words only the count matters: scan the text run as bytes
+                // (UTF-8 continuation bytes are never ASCII white space).
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| *b == b'<' || *b == b'&')
+                    .map_or(bytes.len(), |p| i + p);
+                for &b in &bytes[i..end] {
+                    if b.is_ascii_whitespace() {
+                        in_word = false;
+                    } else if !in_word {
+                        in_word = true;
+                        words += 1;
+                    }
+                }
+                i = end;
+            }
+            b if b.is_ascii() => {
+                push(&mut out, b as char, &mut words, &mut in_word);
+                i += 1;
+            }
+            _ => {
+                let c = html[i..].chars().next().unwrap_or(' ');
+                push(&mut out, c, &mut words, &mut in_word);
+                i += c.len_utf8();
+            }
+        }
+    }
+    (out, words)
+}
+
+/// Decodes the character reference at the start of `s` (which starts with `&`): the text and
+/// the bytes consumed; a lone `&` stays itself.
+fn decode_one(s: &str) -> (std::borrow::Cow<'static, str>, usize) {
+    let end = s[1..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+        .map(|j| j + 1);
+    if let Some(end) = end.filter(|e| *e > 1 && s[*e..].starts_with(';')) {
+        let name = &s[1..end];
+        let decoded = if let Some(num) = name.strip_prefix('#') {
+            let n = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => num.parse::<u32>().ok(),
+            };
+            n.and_then(char::from_u32)
+                .map(|c| std::borrow::Cow::Owned(c.to_string()))
+        } else {
+            quick_xml::escape::resolve_html5_entity(name).map(std::borrow::Cow::Borrowed)
+        };
+        if let Some(d) = decoded {
+            return (d, end + 1);
+        }
+    }
+    (std::borrow::Cow::Borrowed("&"), 1)
+}
+
 /// Decodes HTML character references (`&nbsp;`, `&eacute;`, `&#8217;`, `&#x2019;`) in plain
 /// text; an unknown one is kept as written.
 pub fn decode_entities(s: &str) -> String {
@@ -26,36 +153,9 @@ pub fn decode_entities(s: &str) -> String {
     let mut rest = s;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest[1..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-            .map(|j| j + 1);
-        let decoded = match end {
-            Some(end) if rest[end..].starts_with(';') && end > 1 => {
-                let name = &rest[1..end];
-                let ch = if let Some(num) = name.strip_prefix('#') {
-                    let n = match num.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                        None => num.parse::<u32>().ok(),
-                    };
-                    n.and_then(char::from_u32).map(String::from)
-                } else {
-                    quick_xml::escape::resolve_html5_entity(name).map(str::to_string)
-                };
-                ch.map(|c| (c, end + 1))
-            }
-            _ => None,
-        };
-        match decoded {
-            Some((c, len)) => {
-                out.push_str(&c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
+        let (decoded, len) = decode_one(&rest[i..]);
+        out.push_str(&decoded);
+        rest = &rest[i + len..];
     }
     out.push_str(rest);
     out
@@ -87,12 +187,6 @@ pub fn excerpt(text: &str, words: usize) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// Minutes to read `text` at 230 words a minute, at least one.
-pub fn reading_minutes(text: &str) -> u32 {
-    let words = text.split_whitespace().count();
-    (words.div_ceil(230)).max(1) as u32
 }
 
 /// html5ever's serializer escapes only these in text; undo them (`&amp;` last).
@@ -175,6 +269,20 @@ mod tests {
     }
 
     #[test]
+    fn sanitized_html_to_text_matches_the_parser() {
+        let html = crate::ingest::sanitize::sanitize(
+            r#"<p title="a > b">Fish &amp; <b>chips</b></p><ul><li>one</li><li>two&nbsp;2</li></ul><img alt="x" src="https://e.org/i.png">end"#,
+            None,
+        );
+        let (text, words) = sanitized_to_text(&html, 100);
+        assert_eq!(text, html_to_text(html.as_str()));
+        assert_eq!(text, "Fish & chips one two 2 end");
+        assert_eq!(words, 7);
+        let (first, words) = sanitized_to_text(&html, 3);
+        assert_eq!((first.as_str(), words), ("Fish & chips", 7));
+    }
+
+    #[test]
     fn entities_in_plain_text() {
         assert_eq!(
             decode_entities("a&nbsp;b &eacute; &#8217; &#x2019; &bogus; & x"),
@@ -187,12 +295,5 @@ mod tests {
         assert_eq!(excerpt("one two three four", 2), "one two…");
         assert_eq!(excerpt("one two", 5), "one two");
         assert_eq!(excerpt("one, two, three", 2), "one, two…");
-    }
-
-    #[test]
-    fn reading_time() {
-        assert_eq!(reading_minutes(""), 1);
-        assert_eq!(reading_minutes(&"w ".repeat(460)), 2);
-        assert_eq!(reading_minutes(&"w ".repeat(461)), 3);
     }
 }

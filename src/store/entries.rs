@@ -38,7 +38,7 @@ pub async fn upsert(
         Some(_) => {
             sqlx::query(
                 "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
-                    summary = $7, content = $8, content_hash = $9
+                    summary = $7, content = $8, content_hash = $9, word_count = $10
                  WHERE feed_id = $1 AND guid = $2",
             )
             .bind(feed_id)
@@ -50,6 +50,7 @@ pub async fn upsert(
             .bind(&entry.summary)
             .bind(entry.content.as_str())
             .bind(&entry.content_hash)
+            .bind(entry.word_count as i64)
             .execute(&mut *conn)
             .await?;
             Ok(Upsert::Updated)
@@ -58,8 +59,8 @@ pub async fn upsert(
             let published = entry.published.map_or(now, |p| p.min(now));
             sqlx::query(
                 "INSERT INTO entries (feed_id, guid, url, title, author, published_at, updated_at,
-                    summary, content, content_hash, first_seen_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    summary, content, content_hash, first_seen_at, word_count)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(feed_id)
             .bind(&entry.guid)
@@ -72,6 +73,7 @@ pub async fn upsert(
             .bind(entry.content.as_str())
             .bind(&entry.content_hash)
             .bind(ts(now))
+            .bind(entry.word_count as i64)
             .execute(&mut *conn)
             .await?;
             Ok(Upsert::Inserted)
@@ -79,10 +81,81 @@ pub async fn upsert(
     }
 }
 
+/// Stores a feed's entries in one go (see [`upsert`] for the rules): one query reads the known
+/// hashes, one multi-row `INSERT` adds the new entries, and only changed entries are updated one
+/// by one. A guid repeated within the document counts once (the first wins). Returns
+/// (inserted, updated).
+///
+/// `first_time` says the feed has no stored entry yet (its first fetch), which saves reading
+/// the known hashes: every entry is new.
+pub async fn upsert_all(
+    conn: &mut SqliteConnection,
+    feed_id: i64,
+    entries: &[NewEntry],
+    first_time: bool,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), StoreError> {
+    use std::collections::{HashMap, HashSet};
+    if entries.is_empty() {
+        return Ok((0, 0));
+    }
+    let known: HashMap<String, String> = if first_time {
+        HashMap::new()
+    } else {
+        sqlx::query_as("SELECT guid, content_hash FROM entries WHERE feed_id = $1")
+            .bind(feed_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut fresh = Vec::new();
+    let mut updated = 0;
+    for e in entries {
+        if !seen.insert(e.guid.as_str()) {
+            continue;
+        }
+        match known.get(&e.guid) {
+            None => fresh.push(e),
+            Some(hash) if *hash == e.content_hash => {}
+            Some(_) => {
+                upsert(conn, feed_id, e, now).await?;
+                updated += 1;
+            }
+        }
+    }
+    // 12 parameters a row; SQLite allows 32,766 per statement.
+    for chunk in fresh.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<super::Db>::new(
+            "INSERT INTO entries (feed_id, guid, url, title, author, published_at, updated_at,
+                summary, content, content_hash, first_seen_at, word_count) ",
+        );
+        qb.push_values(chunk, |mut row, e| {
+            let published = e.published.map_or(now, |p| p.min(now));
+            row.push_bind(feed_id)
+                .push_bind(&e.guid)
+                .push_bind(&e.url)
+                .push_bind(&e.title)
+                .push_bind(&e.author)
+                .push_bind(ts(published))
+                .push_bind(e.updated.map(|u| ts(u.min(now))))
+                .push_bind(&e.summary)
+                .push_bind(e.content.as_str())
+                .push_bind(&e.content_hash)
+                .push_bind(ts(now))
+                .push_bind(e.word_count as i64);
+        });
+        qb.push(" ON CONFLICT (feed_id, guid) DO NOTHING");
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok((fresh.len(), updated))
+}
+
 const SELECT: &str = "SELECT e.id, e.feed_id, f.url AS feed_url,
         COALESCE(f.title, f.feed_title, f.url) AS feed_title, e.guid, e.url, e.title,
         COALESCE(e.author, f.author) AS author, e.published_at, e.updated_at, e.first_seen_at,
-        e.summary, e.content
+        e.summary, e.content, e.word_count
     FROM entries e JOIN feeds f ON f.id = e.feed_id";
 
 fn entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
@@ -100,6 +173,7 @@ fn entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
         first_seen: from_ts(row.try_get("first_seen_at")?),
         summary: row.try_get("summary")?,
         content: SanitizedHtml::from_trusted_store(row.try_get("content")?),
+        word_count: row.try_get("word_count")?,
     })
 }
 

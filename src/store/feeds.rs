@@ -21,7 +21,7 @@ pub struct NewFeed<'a> {
 
 const SELECT: &str = "SELECT f.id, f.url, f.title, f.author, f.feed_title, f.site_url, f.etag,
         f.last_modified, f.last_status, f.last_error, f.error_count, f.last_fetched_at,
-        f.last_success_at, f.next_check_at, f.enabled,
+        f.last_success_at, f.next_check_at, f.enabled, f.body_hash,
         (SELECT COUNT(*) FROM entries e WHERE e.feed_id = f.id) AS entry_count,
         (SELECT GROUP_CONCAT(t.tag, ',') FROM feed_tags t WHERE t.feed_id = f.id) AS tags
     FROM feeds f";
@@ -56,6 +56,7 @@ fn record(row: &SqliteRow) -> Result<FeedRecord, sqlx::Error> {
             .map(from_ts),
         next_check_at: from_ts(row.try_get("next_check_at")?),
         enabled: row.try_get::<i64, _>("enabled")? != 0,
+        body_hash: row.try_get("body_hash")?,
         entry_count: row.try_get("entry_count")?,
     })
 }
@@ -327,17 +328,6 @@ where
             }
         };
     Ok(count)
-}
-
-/// The body hash of the last 200 response, to skip parsing an unchanged body.
-pub async fn body_hash(pool: &Pool, id: i64) -> Result<Option<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT body_hash FROM feeds WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .flatten(),
-    )
 }
 
 /// Stops polling a feed (e.g. after 410 Gone), keeping its entries.
