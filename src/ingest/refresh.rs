@@ -233,10 +233,8 @@ async fn try_refresh(
                 ..PollHints::default()
             };
             let next = next_check(&settings.fetch, now, hints, 0);
-            let mut tx = store::begin_write(pool).await?;
-            store::feeds::record_fetch(&mut *tx, feed.id, &FetchRecord::NotModified, now, next)
-                .await?;
-            tx.commit().await?;
+            let _slot = store::write_slot().await;
+            store::feeds::record_fetch(pool, feed.id, &FetchRecord::NotModified, now, next).await?;
             return Ok(RefreshOutcome {
                 feed_id: feed.id,
                 url: feed.url.clone(),

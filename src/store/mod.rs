@@ -15,7 +15,7 @@ pub mod subscribers;
 use chrono::{DateTime, TimeZone, Utc};
 
 pub use error::StoreError;
-pub use pool::{Db, Pool, WriteTx, begin_write, connect};
+pub use pool::{Db, Pool, WriteTx, begin_write, connect, write_slot};
 
 /// Unix seconds of an instant.
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {

@@ -71,6 +71,12 @@ impl std::ops::DerefMut for WriteTx {
     }
 }
 
+/// Waits for the writer slot, for a single autocommit statement (one round trip instead of
+/// three for a transaction).
+pub async fn write_slot() -> tokio::sync::MutexGuard<'static, ()> {
+    WRITER.lock().await
+}
+
 /// Starts a transaction that will write, after the process's previous writer finished. SQLite's
 /// default (deferred) transaction takes its write lock only at the first write, and a reader
 /// that must upgrade while another connection has written fails at once with "database is
