@@ -233,18 +233,21 @@ fn atom_type(value: &str) -> Option<&'static str> {
     })
 }
 
+/// An element's name after the Atom 0.3 renames (prefix kept).
+fn new_name(full: &[u8], local: &[u8], fixes: Fixes) -> String {
+    let mut name = full[..full.len() - local.len()].to_vec();
+    match atom03_name(local) {
+        Some(new) if fixes.atom03 => name.extend_from_slice(new),
+        _ => name.extend_from_slice(local),
+    }
+    String::from_utf8_lossy(&name).into_owned()
+}
+
 /// The element with its name and attributes repaired; `None` when it must be dropped.
 fn repaired(e: &BytesStart<'_>, fixes: Fixes, depth: usize) -> Option<BytesStart<'static>> {
-    let full = e.name();
     let local = e.local_name();
-    let prefix_len = full.as_ref().len() - local.as_ref().len();
-    let mut name = full.as_ref()[..prefix_len].to_vec();
-    match atom03_name(local.as_ref()) {
-        Some(new) if fixes.atom03 => name.extend_from_slice(new),
-        _ => name.extend_from_slice(local.as_ref()),
-    }
     let text_construct = TEXT_CONSTRUCTS.contains(&local.as_ref());
-    let mut out = BytesStart::new(String::from_utf8_lossy(&name).into_owned());
+    let mut out = BytesStart::new(new_name(e.name().as_ref(), local.as_ref(), fixes));
     for a in e.attributes().flatten() {
         let key = a.key.as_ref();
         if fixes.atom03 && key.starts_with(b"xmlns") && a.value.as_ref() == ATOM_03.as_bytes() {
@@ -267,15 +270,7 @@ fn repaired(e: &BytesStart<'_>, fixes: Fixes, depth: usize) -> Option<BytesStart
 }
 
 fn end_name(e: &BytesEnd<'_>, fixes: Fixes) -> BytesEnd<'static> {
-    let full = e.name();
-    let local = e.local_name();
-    let prefix_len = full.as_ref().len() - local.as_ref().len();
-    let mut name = full.as_ref()[..prefix_len].to_vec();
-    match atom03_name(local.as_ref()) {
-        Some(new) if fixes.atom03 => name.extend_from_slice(new),
-        _ => name.extend_from_slice(local.as_ref()),
-    }
-    BytesEnd::new(String::from_utf8_lossy(&name).into_owned())
+    BytesEnd::new(new_name(e.name().as_ref(), e.local_name().as_ref(), fixes))
 }
 
 /// Streams the document through quick-xml, applying `fixes`.

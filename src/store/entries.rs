@@ -6,85 +6,39 @@ use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 use super::{Pool, StoreError, from_ts, ts};
 use crate::domain::{Entry, NewEntry, SanitizedHtml};
 
-/// What storing one entry did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upsert {
-    /// A new entry.
-    Inserted,
-    /// A known entry whose content changed, updated in place.
-    Updated,
-    /// A known entry, unchanged.
-    Unchanged,
-}
-
-/// Stores `entry` for `feed_id`: inserted when its guid is new, updated in place when its content
-/// changed, left alone otherwise. `first_seen` and the publication date of a known entry never
-/// move. A missing publication date takes the first-seen time; a date in the future is clamped to
-/// it, so a wrong clock cannot pin a post to the top of a digest.
-pub async fn upsert(
+/// Rewrites a known entry whose content changed. `first_seen` and the publication date never
+/// move, so a post that is edited does not jump to a later digest.
+async fn update(
     conn: &mut SqliteConnection,
     feed_id: i64,
     entry: &NewEntry,
     now: DateTime<Utc>,
-) -> Result<Upsert, StoreError> {
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT content_hash FROM entries WHERE feed_id = $1 AND guid = $2")
-            .bind(feed_id)
-            .bind(&entry.guid)
-            .fetch_optional(&mut *conn)
-            .await?;
-    match existing {
-        Some(hash) if hash == entry.content_hash => Ok(Upsert::Unchanged),
-        Some(_) => {
-            sqlx::query(
-                "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
-                    summary = $7, content = $8, content_hash = $9, word_count = $10
-                 WHERE feed_id = $1 AND guid = $2",
-            )
-            .bind(feed_id)
-            .bind(&entry.guid)
-            .bind(&entry.url)
-            .bind(&entry.title)
-            .bind(&entry.author)
-            .bind(entry.updated.map(|u| ts(u.min(now))))
-            .bind(&entry.summary)
-            .bind(entry.content.as_str())
-            .bind(&entry.content_hash)
-            .bind(entry.word_count as i64)
-            .execute(&mut *conn)
-            .await?;
-            Ok(Upsert::Updated)
-        }
-        None => {
-            let published = entry.published.map_or(now, |p| p.min(now));
-            sqlx::query(
-                "INSERT INTO entries (feed_id, guid, url, title, author, published_at, updated_at,
-                    summary, content, content_hash, first_seen_at, word_count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(feed_id)
-            .bind(&entry.guid)
-            .bind(&entry.url)
-            .bind(&entry.title)
-            .bind(&entry.author)
-            .bind(ts(published))
-            .bind(entry.updated.map(|u| ts(u.min(now))))
-            .bind(&entry.summary)
-            .bind(entry.content.as_str())
-            .bind(&entry.content_hash)
-            .bind(ts(now))
-            .bind(entry.word_count as i64)
-            .execute(&mut *conn)
-            .await?;
-            Ok(Upsert::Inserted)
-        }
-    }
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
+            summary = $7, content = $8, content_hash = $9, word_count = $10
+         WHERE feed_id = $1 AND guid = $2",
+    )
+    .bind(feed_id)
+    .bind(&entry.guid)
+    .bind(&entry.url)
+    .bind(&entry.title)
+    .bind(&entry.author)
+    .bind(entry.updated.map(|u| ts(u.min(now))))
+    .bind(&entry.summary)
+    .bind(entry.content.as_str())
+    .bind(&entry.content_hash)
+    .bind(entry.word_count as i64)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
-/// Stores a feed's entries in one go (see [`upsert`] for the rules): one query reads the known
-/// hashes, one multi-row `INSERT` adds the new entries, and only changed entries are updated one
-/// by one. A guid repeated within the document counts once (the first wins). Returns
-/// (inserted, updated).
+/// Stores a feed's entries in one go: one query reads the known hashes, one multi-row `INSERT`
+/// adds the new entries, and only entries whose content changed are updated, in place. A guid
+/// repeated within the document counts once (the first wins). A missing publication date takes
+/// the first-seen time; a date in the future is clamped to it, so a wrong clock cannot pin a post
+/// to the top of a digest. Returns (inserted, updated).
 ///
 /// `first_time` says the feed has no stored entry yet (its first fetch), which saves reading
 /// the known hashes: every entry is new.
@@ -120,7 +74,7 @@ pub async fn upsert_all(
             None => fresh.push(e),
             Some(hash) if *hash == e.content_hash => {}
             Some(_) => {
-                upsert(conn, feed_id, e, now).await?;
+                update(conn, feed_id, e, now).await?;
                 updated += 1;
             }
         }

@@ -344,9 +344,16 @@ fn an_identical_body_without_validators_is_not_parsed_again() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
     // This route sends no ETag or Last-Modified: every poll gets the whole body.
-    app.ok(&["feeds", "add", &format!("{}/cache/60/seeds-rss.xml", server.base)]);
+    app.ok(&[
+        "feeds",
+        "add",
+        &format!("{}/cache/60/seeds-rss.xml", server.base),
+    ]);
     let first = app.ok(&["fetch", "--all"]);
     assert!(first.contains("4 new entries"), "{first}");
     let second = app.ok(&["fetch", "--all"]);
-    assert!(second.contains("0 new entries, 0 updated, 1 unchanged"), "{second}");
+    assert!(
+        second.contains("0 new entries, 0 updated, 1 unchanged"),
+        "{second}"
+    );
 }
