@@ -357,3 +357,51 @@ fn an_identical_body_without_validators_is_not_parsed_again() {
         "{second}"
     );
 }
+
+/// A TLS server whose certificate nobody trusts (self-signed), on 127.0.0.1.
+fn untrusted_tls_server() -> u16 {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".into()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((stream, _)) = listener.accept().await {
+                // The client gives up during the handshake.
+                let _ = acceptor.accept(stream).await;
+            }
+        });
+    });
+    port
+}
+
+#[test]
+fn an_untrusted_certificate_is_reported_in_plain_words() {
+    let port = untrusted_tls_server();
+    let app = TestApp::new(25, "");
+    let url = format!("https://127.0.0.1:{port}/feed.xml");
+    let err = app.fails(&["feeds", "add", &url]);
+    assert!(err.contains("TLS certificate not trusted"), "{err}");
+    app.ok(&["feeds", "add", "--no-check", &url]);
+    app.run(&["fetch", "--all"]);
+    assert_eq!(
+        feeds_json(&app)[0]["last_error"],
+        "TLS certificate not trusted"
+    );
+}
