@@ -44,6 +44,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "web/message.html",
         include_str!("../../templates/web/message.html"),
     ),
+    (
+        "feeds/stories.xml",
+        include_str!("../../templates/feeds/stories.xml"),
+    ),
+    (
+        "feeds/digests.xml",
+        include_str!("../../templates/feeds/digests.xml"),
+    ),
 ];
 
 /// A template problem.

@@ -131,6 +131,17 @@ fn entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
     })
 }
 
+/// The `limit` most recently published entries, newest first (the "planet" feed).
+pub async fn latest(pool: &Pool, limit: i64) -> Result<Vec<Entry>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} ORDER BY e.published_at DESC, e.id DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
+}
+
 /// Entries, newest first, optionally of one feed and published at or after `since`.
 pub async fn list(
     pool: &Pool,

@@ -2,6 +2,7 @@
 //! and renders through the digest renderer; never fetches feeds.
 
 mod error;
+mod feeds;
 mod handlers;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(handlers::health))
         .route("/digests", get(handlers::digests))
         .route("/digests/{week}", get(handlers::digest))
+        .route("/feeds/stories.atom", get(feeds::stories))
+        .route("/feeds/digests.atom", get(feeds::digests))
         .route(
             "/unsubscribe/{token}",
             get(handlers::unsubscribe_page).post(handlers::unsubscribe),

@@ -6,6 +6,34 @@ use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{FeedServer, SmtpServer, TestApp};
 
+/// Parses `xml` with Python's feedparser: (bozo, number of entries, first entry's title).
+fn feedparser(xml: &str) -> (String, usize, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import sys, feedparser; d = feedparser.parse(sys.stdin.buffer.read()); \
+             print(int(d.bozo)); print(len(d.entries)); print(d.entries[0].title if d.entries else '')",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3-feedparser is needed: apt-get install python3-feedparser (scripts/test does)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(xml.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "feedparser failed: {text}");
+    let mut lines = text.lines();
+    let bozo = lines.next().unwrap_or_default().to_string();
+    let count = lines.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+    (bozo, count, lines.next().unwrap_or_default().to_string())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn archive_health_and_one_click_unsubscribe() {
     let feeds = FeedServer::start();
@@ -65,6 +93,38 @@ async fn archive_health_and_one_click_unsubscribe() {
             .unwrap()
             .status(),
         404
+    );
+
+    // The Atom feeds parse cleanly in Python's feedparser (Debian python3-feedparser).
+    for (path, entries) in [("/feeds/stories.atom", 3), ("/feeds/digests.atom", 1)] {
+        let resp = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/atom+xml")
+        );
+        let xml = resp.text().await.unwrap();
+        let (bozo, count, first_title) = feedparser(&xml);
+        assert_eq!(
+            bozo, "0",
+            "{path} is not well-formed for feedparser:\n{xml}"
+        );
+        assert_eq!(count, entries, "{path}");
+        assert!(!first_title.is_empty(), "{path}");
+    }
+    let digests_feed = client
+        .get(format!("{base}/feeds/digests.atom"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        digests_feed.contains("Why do you want to be an MVP???")
+            && !digests_feed.contains("%%UNSUBSCRIBE")
     );
 
     let pool = t.pool().await;
