@@ -54,6 +54,7 @@ CREATE TABLE digests (
     subject     TEXT    NOT NULL,
     html        TEXT    NOT NULL,                -- with the unsubscribe placeholder
     text        TEXT    NOT NULL,
+    markdown    TEXT    NOT NULL DEFAULT '',     -- for posting the digest on a blog
     story_count INTEGER NOT NULL,
     created_at  BIGINT  NOT NULL,
     frozen_at   BIGINT,                          -- set when sending starts: never re-rendered after

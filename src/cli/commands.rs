@@ -38,6 +38,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 Format::Text => d
                     .text
                     .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+                Format::Markdown => d.markdown.clone(),
             };
             match args.out {
                 Some(path) => {

@@ -129,6 +129,8 @@ pub enum Format {
     Html,
     /// The plain-text e-mail.
     Text,
+    /// Markdown, for posting the digest on a blog.
+    Markdown,
 }
 
 /// `digest`

@@ -49,6 +49,7 @@ pub async fn build(
             subject: &view.subject,
             html: &rendered.html,
             text: &rendered.text,
+            markdown: &rendered.markdown,
             entry_ids: &ids,
         },
         now,

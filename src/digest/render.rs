@@ -29,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/email/digest.txt"),
     ),
     (
+        "email/digest.md",
+        include_str!("../../templates/email/digest.md"),
+    ),
+    (
         "web/base.html",
         include_str!("../../templates/web/base.html"),
     ),
@@ -75,13 +79,31 @@ pub enum RenderError {
     },
 }
 
-/// The digest's rendered e-mail bodies.
+/// The digest's rendered bodies.
 #[derive(Debug, Clone)]
 pub struct RenderedEmail {
     /// HTML part.
     pub html: String,
     /// Plain-text part.
     pub text: String,
+    /// Markdown, for posting the digest on a blog.
+    pub markdown: String,
+}
+
+/// Escapes text for Markdown: the characters that would start emphasis, links, headings, code,
+/// lists or HTML are backslash-escaped.
+pub fn markdown_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '(' | ')' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One story as templates see it.
@@ -245,6 +267,13 @@ impl Renderer {
                 .map_err(|e| load_error(&dir.display().to_string(), &e))?;
         }
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.register_filter(
+            "md",
+            |value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
+                let s = tera::try_get_value!("md", "value", String, value);
+                Ok(tera::Value::String(markdown_escape(&s)))
+            },
+        );
         Ok(Self { tera })
     }
 
@@ -254,6 +283,7 @@ impl Renderer {
         Ok(RenderedEmail {
             html: self.render("email/digest.html", &ctx)?,
             text: self.render("email/digest.txt", &ctx)?,
+            markdown: self.render("email/digest.md", &ctx)?,
         })
     }
 
@@ -308,6 +338,14 @@ mod tests {
             assert!(line.starts_with("    "));
         }
         assert_eq!(wrap("short", 72, ""), "short");
+    }
+
+    #[test]
+    fn markdown_escaping() {
+        assert_eq!(
+            markdown_escape("C# [tips] *now* <b>"),
+            "C\\# \\[tips\\] \\*now\\* \\<b\\>"
+        );
     }
 
     #[test]

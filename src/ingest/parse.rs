@@ -127,18 +127,16 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
     let content = sanitize(&raw_html, Some(content_base));
     // One word more than the excerpt keeps, so that `excerpt` knows to add an ellipsis.
     let (body_text, word_count) = super::text::sanitized_to_text(&content, EXCERPT_WORDS + 1);
-    let summary_text = match &e.summary {
-        Some(s) if e.content.is_some() => text_of(s),
-        _ => body_text.clone(),
+    // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
+    // padded with "Continue reading"; the feed's summary serves only when there is no body.
+    let summary = if body_text.is_empty() {
+        excerpt(
+            &e.summary.as_ref().map(text_of).unwrap_or_default(),
+            EXCERPT_WORDS,
+        )
+    } else {
+        excerpt(&body_text, EXCERPT_WORDS)
     };
-    let summary = excerpt(
-        if summary_text.is_empty() {
-            &body_text
-        } else {
-            &summary_text
-        },
-        EXCERPT_WORDS,
-    );
     let title = e
         .title
         .as_ref()

@@ -19,6 +19,8 @@ pub struct DigestRecord {
     pub html: String,
     /// Rendered plain-text e-mail (with the unsubscribe placeholder).
     pub text: String,
+    /// Rendered Markdown.
+    pub markdown: String,
     /// Number of stories.
     pub story_count: i64,
     /// When it was rendered.
@@ -39,6 +41,7 @@ fn record(row: &SqliteRow) -> Result<DigestRecord, StoreError> {
         subject: row.try_get("subject")?,
         html: row.try_get("html")?,
         text: row.try_get("text")?,
+        markdown: row.try_get("markdown")?,
         story_count: row.try_get("story_count")?,
         created_at: from_ts(row.try_get("created_at")?),
         frozen_at: row.try_get::<Option<i64>, _>("frozen_at")?.map(from_ts),
@@ -46,7 +49,8 @@ fn record(row: &SqliteRow) -> Result<DigestRecord, StoreError> {
     })
 }
 
-const SELECT: &str = "SELECT id, week, subject, html, text, story_count, created_at, frozen_at,
+const SELECT: &str =
+    "SELECT id, week, subject, html, text, markdown, story_count, created_at, frozen_at,
     sent_at FROM digests";
 
 /// The digest of `week`, if one was built.
@@ -79,6 +83,8 @@ pub struct NewDigest<'a> {
     pub html: &'a str,
     /// Rendered text.
     pub text: &'a str,
+    /// Rendered Markdown.
+    pub markdown: &'a str,
     /// The stories, in order.
     pub entry_ids: &'a [i64],
 }
@@ -93,35 +99,36 @@ pub async fn save(pool: &Pool, d: &NewDigest<'_>, now: DateTime<Utc>) -> Result<
             .bind(&week)
             .fetch_optional(&mut *tx)
             .await?;
-    let id = match existing {
-        Some((_, Some(_))) => {
-            return Err(StoreError::Duplicate(format!(
-                "the digest of {week} was already sent, so it"
-            )));
-        }
-        Some((id, None)) => {
-            sqlx::query(
-                "UPDATE digests SET subject = $2, html = $3, text = $4, story_count = $5,
-                    created_at = $6 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(d.subject)
-            .bind(d.html)
-            .bind(d.text)
-            .bind(d.entry_ids.len() as i64)
-            .bind(ts(now))
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM digest_entries WHERE digest_id = $1")
+    let id =
+        match existing {
+            Some((_, Some(_))) => {
+                return Err(StoreError::Duplicate(format!(
+                    "the digest of {week} was already sent, so it"
+                )));
+            }
+            Some((id, None)) => {
+                sqlx::query(
+                    "UPDATE digests SET subject = $2, html = $3, text = $4, story_count = $5,
+                    created_at = $6, markdown = $7 WHERE id = $1",
+                )
                 .bind(id)
+                .bind(d.subject)
+                .bind(d.html)
+                .bind(d.text)
+                .bind(d.entry_ids.len() as i64)
+                .bind(ts(now))
+                .bind(d.markdown)
                 .execute(&mut *tx)
                 .await?;
-            id
-        }
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO digests (week, subject, html, text, story_count, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                sqlx::query("DELETE FROM digest_entries WHERE digest_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO digests (week, subject, html, text, story_count, created_at, markdown)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(&week)
             .bind(d.subject)
@@ -129,10 +136,10 @@ pub async fn save(pool: &Pool, d: &NewDigest<'_>, now: DateTime<Utc>) -> Result<
             .bind(d.text)
             .bind(d.entry_ids.len() as i64)
             .bind(ts(now))
+            .bind(d.markdown)
             .fetch_one(&mut *tx)
-            .await?
-        }
-    };
+            .await?,
+        };
     for (pos, entry_id) in d.entry_ids.iter().enumerate() {
         sqlx::query(
             "INSERT INTO digest_entries (digest_id, entry_id, position) VALUES ($1, $2, $3)",

@@ -318,3 +318,65 @@ async fn digest_prints_html_and_text_and_a_frozen_digest_never_changes() {
         !again.contains("Rewritten later") && again.contains("Why do you want to be an MVP???")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_html_email_renders_in_headless_chromium_without_console_errors() {
+    let feeds = FeedServer::start();
+    let app = TestApp::new(25, "");
+    app.ok(&["feeds", "add", &feeds.feed_url("seeds-rss.xml")]);
+    app.ok(&["feeds", "add", &feeds.feed_url("seeds-atom.xml")]);
+    app.ok(&["fetch"]);
+    let html = app.dir.path().join("digest.html");
+    app.ok(&[
+        "digest",
+        "--week",
+        "2026-W46",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+
+    // The screenshot is kept as a test artifact for people to look at.
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let png = artifacts.join("digest-email.png");
+    let _ = std::fs::remove_file(&png);
+    let profile = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=700,1800",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium is needed for this test: apt-get install chromium (scripts/test does)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let size = std::fs::metadata(&png).expect("a screenshot").len();
+    assert!(size > 20_000, "a real page, not a blank one: {size} bytes");
+
+    // The Markdown export, for posting the digest on a blog.
+    let md = app.ok(&["digest", "--week", "2026-W46", "--format", "markdown"]);
+    assert!(
+        md.starts_with("# Tech Daily Chronicle · Week 2026-W46"),
+        "{md}"
+    );
+    assert!(md.contains("## [Why do you want to be an MVP???](<https://bram.example.net/posts/003_c84972c6862a2a87.html>)"), "{md}");
+    assert!(
+        md.contains("*Dev Patel · Bram builds things · Fri 13 Nov · "),
+        "{md}"
+    );
+}
