@@ -13,6 +13,7 @@ pub mod recover;
 pub mod refresh;
 pub mod sanitize;
 pub mod text;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -71,14 +72,16 @@ pub async fn fetch_feeds(
         feeds: jobs.len(),
         ..FetchReport::default()
     };
+    let writer = writer::Writer::spawn(pool.clone());
     let mut stream = futures_util::stream::iter(jobs)
         .map(|(feed, sem)| {
             let (pool, fetcher, settings) = (pool.clone(), fetcher.clone(), settings.clone());
+            let writer = writer.clone();
             let (id, url) = (feed.id, feed.url.clone());
             let task = tokio::spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = sem.acquire_owned().await.ok();
-                refresh::refresh_feed(&pool, &fetcher, &settings, &feed).await
+                refresh::refresh_feed(&pool, &fetcher, &writer, &settings, &feed).await
             });
             async move {
                 task.await.unwrap_or_else(|e| RefreshOutcome {
