@@ -42,7 +42,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, StoreError
 /// One writer at a time, queued in process. SQLite allows a single writer; when several
 /// connections race for the lock, the losers sleep in SQLite's busy handler (1, 2, 5, 10... ms)
 /// and the lock sits idle while they sleep. Queuing on an async mutex instead hands the lock
-/// straight to the next writer (it halved the wall time of the fetch benchmark).
+/// straight to the next writer.
 static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A write transaction, holding the process's writer slot until it ends.
