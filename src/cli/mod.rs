@@ -1,6 +1,7 @@
 //! The command tree (clap). Handlers live in `commands`; this file only declares.
 
 mod commands;
+mod feeds;
 
 use std::path::PathBuf;
 

@@ -28,12 +28,7 @@ fn adding_a_blog_page_discovers_its_feed() {
     );
     assert_eq!(app.ok(&["feeds", "list", "--json"]).lines().count(), 1);
     // --no-check adds it as it is.
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/status/404", server.base),
-    ]);
+    app.add_unchecked(&format!("{}/status/404", server.base));
     assert_eq!(app.ok(&["feeds", "list", "--json"]).lines().count(), 2);
 }
 

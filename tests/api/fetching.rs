@@ -6,12 +6,7 @@ use crate::helpers::{FeedServer, TestApp};
 fn second_fetch_is_conditional_and_stores_nothing_new() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &server.feed_url("seeds-rss.xml"),
-    ]);
+    app.add_unchecked(&server.feed_url("seeds-rss.xml"));
     let out = app.ok(&["fetch", "--all"]);
     assert!(out.contains("4 new entries"), "{out}");
     let out = app.ok(&["fetch", "--all"]);
@@ -33,12 +28,7 @@ fn failures_are_recorded_in_plain_words_and_do_not_stop_others() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
     for path in ["/status/404", "/status/500", "/page.html", "/loop/0"] {
-        app.ok(&[
-            "feeds",
-            "add",
-            "--no-check",
-            &format!("{}{path}", server.base),
-        ]);
+        app.add_unchecked(&format!("{}{path}", server.base));
     }
     app.ok(&["feeds", "add", &server.feed_url("seeds-atom.xml")]);
     let out = app.run(&["fetch", "--all"]);
@@ -68,8 +58,8 @@ fn permanent_redirect_updates_the_url_temporary_does_not() {
     let app = TestApp::new(25, "");
     let moved = format!("{}/redirect/301/seeds-rss.xml", server.base);
     let temp = format!("{}/redirect/302/seeds-atom.xml", server.base);
-    app.ok(&["feeds", "add", "--no-check", &moved]);
-    app.ok(&["feeds", "add", "--no-check", &temp]);
+    app.add_unchecked(&moved);
+    app.add_unchecked(&temp);
     app.ok(&["fetch", "--all"]);
     let list = app.ok(&["feeds", "list", "--json"]);
     assert!(list.contains(&server.feed_url("seeds-rss.xml")), "{list}");
@@ -81,12 +71,7 @@ fn permanent_redirect_updates_the_url_temporary_does_not() {
 fn private_addresses_are_refused_by_default() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &server.feed_url("seeds-rss.xml"),
-    ]);
+    app.add_unchecked(&server.feed_url("seeds-rss.xml"));
     let out = app.run_env(
         &["fetch", "--all"],
         &[("CHRONICLE_FETCH__ALLOW_PRIVATE_NETWORKS", "false")],
@@ -113,7 +98,7 @@ fn private_addresses_are_refused_by_default() {
     let by_name = server
         .feed_url("seeds-atom.xml")
         .replace("127.0.0.1", "localhost");
-    app.ok(&["feeds", "add", "--no-check", &by_name]);
+    app.add_unchecked(&by_name);
     let out = app.run_env(
         &["fetch", "--feed", &by_name],
         &[("CHRONICLE_FETCH__ALLOW_PRIVATE_NETWORKS", "false")],
@@ -125,12 +110,7 @@ fn private_addresses_are_refused_by_default() {
     );
     assert_eq!(server.hits("/feeds/seeds-atom.xml"), 0);
     // The cloud metadata address, written as a literal IP, never gets a request either.
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        "http://169.254.169.254/latest/meta-data/",
-    ]);
+    app.add_unchecked("http://169.254.169.254/latest/meta-data/");
     let out = app.run_env(
         &[
             "fetch",

@@ -22,12 +22,7 @@ fn compressed_feeds_are_decoded_and_requested() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
     for enc in ["gzip", "br", "deflate"] {
-        app.ok(&[
-            "feeds",
-            "add",
-            "--no-check",
-            &format!("{}/encoded/{enc}/seeds-rss.xml", server.base),
-        ]);
+        app.add_unchecked(&format!("{}/encoded/{enc}/seeds-rss.xml", server.base));
     }
     let out = app.ok(&["fetch", "--all"]);
     assert!(
@@ -73,18 +68,8 @@ fn user_agent_names_chronicle_and_the_site_unless_configured() {
 fn a_trickling_host_is_cut_off_and_a_huge_body_refused() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/trickle", server.base),
-    ]);
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/huge", server.base),
-    ]);
+    app.add_unchecked(&format!("{}/trickle", server.base));
+    app.add_unchecked(&format!("{}/huge", server.base));
     let env = [
         ("CHRONICLE_FETCH__TIMEOUT_SECS", "1"),
         ("CHRONICLE_FETCH__MAX_BODY_BYTES", "100000"),
@@ -114,12 +99,7 @@ fn retry_after_and_cache_control_set_the_next_check_within_bounds() {
         "/cache/10800/seeds-rss.xml",
         "/cache/999999/seeds-atom.xml",
     ] {
-        app.ok(&[
-            "feeds",
-            "add",
-            "--no-check",
-            &format!("{}{path}", server.base),
-        ]);
+        app.add_unchecked(&format!("{}{path}", server.base));
     }
     app.ok(&["fetch", "--all"]);
     let list = feeds_json(&app);
@@ -151,18 +131,8 @@ fn retry_after_and_cache_control_set_the_next_check_within_bounds() {
 fn gone_disables_and_errors_back_off_until_failing() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/status/410", server.base),
-    ]);
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/status/500", server.base),
-    ]);
+    app.add_unchecked(&format!("{}/status/410", server.base));
+    app.add_unchecked(&format!("{}/status/500", server.base));
     let env = [("CHRONICLE_FETCH__FAILING_AFTER", "3")];
     let mut waits = Vec::new();
     for _ in 0..3 {
@@ -235,19 +205,9 @@ fn one_slow_host_delays_no_other_and_each_host_gets_at_most_per_host_requests() 
     let fast = FeedServer::start_on("127.0.0.2");
     let app = TestApp::new(25, "");
     for i in 0..3 {
-        app.ok(&[
-            "feeds",
-            "add",
-            "--no-check",
-            &format!("{}/slow/700/seeds-rss.xml?copy={i}", slow.base),
-        ]);
+        app.add_unchecked(&format!("{}/slow/700/seeds-rss.xml?copy={i}", slow.base));
     }
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &fast.feed_url("seeds-atom.xml"),
-    ]);
+    app.add_unchecked(&fast.feed_url("seeds-atom.xml"));
     let out = app.run_env(&["fetch", "--all"], &[("CHRONICLE_FETCH__PER_HOST", "1")]);
     assert!(out.status.success());
     let slow_log = slow.requests();
@@ -269,18 +229,8 @@ fn one_slow_host_delays_no_other_and_each_host_gets_at_most_per_host_requests() 
 fn redirects_are_followed_up_to_five_hops() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/hops/5", server.base),
-    ]);
-    app.ok(&[
-        "feeds",
-        "add",
-        "--no-check",
-        &format!("{}/hops/6", server.base),
-    ]);
+    app.add_unchecked(&format!("{}/hops/5", server.base));
+    app.add_unchecked(&format!("{}/hops/6", server.base));
     app.ok(&["fetch", "--all"]);
     let list = feeds_json(&app);
     assert_eq!(list[0]["last_status"], "ok");
@@ -398,7 +348,7 @@ fn an_untrusted_certificate_is_reported_in_plain_words() {
     let url = format!("https://127.0.0.1:{port}/feed.xml");
     let err = app.fails(&["feeds", "add", &url]);
     assert!(err.contains("TLS certificate not trusted"), "{err}");
-    app.ok(&["feeds", "add", "--no-check", &url]);
+    app.add_unchecked(&url);
     app.run(&["fetch", "--all"]);
     assert_eq!(
         feeds_json(&app)[0]["last_error"],

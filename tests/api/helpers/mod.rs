@@ -1,0 +1,129 @@
+//! Test servers and the `TestApp` driver.
+
+mod feed_server;
+mod smtp;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use feed_server::FeedServer;
+pub use smtp::SmtpServer;
+
+/// Fixture folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A Chronicle installation in a temporary folder, driven through the real binary.
+pub struct TestApp {
+    /// The temporary folder (config, database).
+    pub dir: tempfile::TempDir,
+    /// The config file.
+    pub config: PathBuf,
+}
+
+impl TestApp {
+    /// Writes a config.toml with `extra` appended and the SMTP port set.
+    pub fn new(smtp_port: u16, extra: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("data/chronicle.db");
+        let config = dir.path().join("config.toml");
+        let text = format!(
+            r#"[database]
+url = "sqlite://{db}"
+
+[site]
+title = "Tech Daily Chronicle"
+base_url = "http://chronicle.test/"
+contact = "Questions? Write to the organisers at hello@chronicle.test"
+
+[fetch]
+allow_private_networks = true
+timeout_secs = 5
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+tls = "none"
+
+[newsletter]
+from = "Tech Daily Chronicle <digest@chronicle.test>"
+reply_to = "organisers@chronicle.test"
+{extra}"#,
+            db = db.display()
+        );
+        std::fs::write(&config, text).expect("write config");
+        Self { dir, config }
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data/chronicle.db")
+    }
+
+    /// Runs `chronicle --config <config> args...`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    /// Runs the binary with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chronicle"));
+        cmd.arg("--config").arg(&self.config).args(args);
+        cmd.env_remove("RUST_LOG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run chronicle")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "chronicle {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `feeds add --no-check URL`: follows a URL as it is, without fetching it.
+    pub fn add_unchecked(&self, url: &str) {
+        self.ok(&["feeds", "add", "--no-check", url]);
+    }
+
+    /// Runs and asserts failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "chronicle {args:?} should have failed:\nstdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Opens the database directly (to seed states the CLI cannot make, and to inspect).
+    pub async fn pool(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path().display()))
+            .await
+            .expect("open test database")
+    }
+}
+
+/// Decodes the entities tera's escaping produces.
+pub fn unescape_html(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Collapses white space (for text that the plain-text part wraps).
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
