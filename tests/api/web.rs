@@ -6,6 +6,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{FeedServer, SmtpServer, TestApp};
 
+/// GETs `url` and returns the body.
+async fn get_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// Parses `xml` with Python's feedparser: (bozo, number of entries, first entry's title).
 fn feedparser(xml: &str) -> (String, usize, String) {
     use std::io::Write;
@@ -55,14 +60,7 @@ async fn archive_health_and_one_click_unsubscribe() {
 
     let health = client.get(format!("{base}/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let list = client
-        .get(format!("{base}/digests"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_text(&client, format!("{base}/digests")).await;
     assert!(list.contains("2026-W46"), "{list}");
     let page = client
         .get(format!("{base}/digests/2026-W46"))
@@ -114,14 +112,7 @@ async fn archive_health_and_one_click_unsubscribe() {
         assert_eq!(count, entries, "{path}");
         assert!(!first_title.is_empty(), "{path}");
     }
-    let digests_feed = client
-        .get(format!("{base}/feeds/digests.atom"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let digests_feed = get_text(&client, format!("{base}/feeds/digests.atom")).await;
     assert!(
         digests_feed.contains("Why do you want to be an MVP???")
             && !digests_feed.contains("%%UNSUBSCRIBE")
