@@ -5,6 +5,7 @@
 //! transaction, and [`fetch_feeds`] runs many feeds concurrently within the politeness limits.
 
 pub mod discover;
+mod encoding;
 pub mod fetch;
 mod guard;
 pub mod opml;
