@@ -94,52 +94,35 @@ pub struct NewDigest<'a> {
 pub async fn save(pool: &Pool, d: &NewDigest<'_>, now: DateTime<Utc>) -> Result<i64, StoreError> {
     let mut tx = super::begin_write(pool).await?;
     let week = d.week.to_string();
-    let existing: Option<(i64, Option<i64>)> =
-        sqlx::query_as("SELECT id, frozen_at FROM digests WHERE week = $1")
-            .bind(&week)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let id =
-        match existing {
-            Some((_, Some(_))) => {
-                return Err(StoreError::Duplicate(format!(
-                    "the digest of {week} was already sent, so it"
-                )));
-            }
-            Some((id, None)) => {
-                sqlx::query(
-                    "UPDATE digests SET subject = $2, html = $3, text = $4, story_count = $5,
-                    created_at = $6, markdown = $7 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(d.subject)
-                .bind(d.html)
-                .bind(d.text)
-                .bind(d.entry_ids.len() as i64)
-                .bind(ts(now))
-                .bind(d.markdown)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM digest_entries WHERE digest_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                id
-            }
-            None => sqlx::query_scalar(
-                "INSERT INTO digests (week, subject, html, text, story_count, created_at, markdown)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(&week)
-            .bind(d.subject)
-            .bind(d.html)
-            .bind(d.text)
-            .bind(d.entry_ids.len() as i64)
-            .bind(ts(now))
-            .bind(d.markdown)
-            .fetch_one(&mut *tx)
-            .await?,
-        };
+    // One statement inserts a new digest or rewrites an unfrozen one; a frozen digest matches
+    // no row of the `WHERE`, so nothing comes back and it stays exactly as sent.
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO digests (week, subject, html, text, story_count, created_at, markdown)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (week) DO UPDATE SET subject = excluded.subject, html = excluded.html,
+            text = excluded.text, story_count = excluded.story_count,
+            created_at = excluded.created_at, markdown = excluded.markdown
+         WHERE digests.frozen_at IS NULL
+         RETURNING id",
+    )
+    .bind(&week)
+    .bind(d.subject)
+    .bind(d.html)
+    .bind(d.text)
+    .bind(d.entry_ids.len() as i64)
+    .bind(ts(now))
+    .bind(d.markdown)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else {
+        return Err(StoreError::Duplicate(format!(
+            "the digest of {week} was already sent, so it"
+        )));
+    };
+    sqlx::query("DELETE FROM digest_entries WHERE digest_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     for (pos, entry_id) in d.entry_ids.iter().enumerate() {
         sqlx::query(
             "INSERT INTO digest_entries (digest_id, entry_id, position) VALUES ($1, $2, $3)",
