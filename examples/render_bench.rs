@@ -39,6 +39,10 @@ fn main() {
             summary: format!("{words} {words}"),
             content: sanitize(&format!("<p>{words}</p>"), None),
             word_count: 900 + i as i64,
+            image_url: (i % 3 == 0)
+                .then(|| format!("https://blog{}.example.net/img/{i}.png", i % 40)),
+            tags: vec!["azure".to_string(), "dotnet".to_string()],
+            story: i as i64 + 1,
         })
         .collect();
     let renderer = Renderer::new(None).expect("built-in templates");

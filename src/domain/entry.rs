@@ -42,6 +42,16 @@ pub struct NewEntry {
     pub content_hash: String,
     /// Words in the content (for reading time).
     pub word_count: usize,
+    /// The post's first image (absolute http(s) URL).
+    pub image_url: Option<String>,
+    /// The post's categories.
+    pub tags: Vec<String>,
+    /// Normalised link ([`crate::ingest::normalize::normalize_url`]): the cross-feed dedup key.
+    pub norm_url: Option<String>,
+    /// Normalised `rel=canonical` or "originally published at" link found in the content.
+    pub canonical_url: Option<String>,
+    /// 64-bit SimHash of title and text, for near-duplicate detection.
+    pub fingerprint: u64,
 }
 
 /// A stored entry, with the feed it came from.
@@ -75,6 +85,12 @@ pub struct Entry {
     pub content: SanitizedHtml,
     /// Words in the content.
     pub word_count: i64,
+    /// The post's first image (absolute http(s) URL), for a thumbnail.
+    pub image_url: Option<String>,
+    /// The post's categories, as the feed gives them.
+    pub tags: Vec<String>,
+    /// The story this entry belongs to: its own id for an original, else the original's id.
+    pub story: i64,
 }
 
 impl Entry {

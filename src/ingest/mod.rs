@@ -8,6 +8,7 @@ pub mod discover;
 mod encoding;
 pub mod fetch;
 mod guard;
+pub mod normalize;
 pub mod opml;
 pub mod parse;
 pub mod recover;

@@ -7,12 +7,16 @@ use feed_rs::model;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::normalize;
 use super::sanitize::sanitize;
 use super::text::{collapse_whitespace, excerpt, html_to_text};
 use crate::domain::{NewEntry, ParsedFeed};
 
 /// Words in an entry's stored excerpt.
 pub const EXCERPT_WORDS: usize = 60;
+
+/// Words of the text (after the title) that the near-duplicate fingerprint reads.
+const FINGERPRINT_WORDS: usize = 300;
 
 /// Why a document is not a feed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -117,6 +121,11 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         .and_then(|b| feed_base.join(b).ok())
         .unwrap_or_else(|| feed_base.clone());
     let link = pick_link(&e.links, &base);
+    let canonical_link = e
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("canonical"))
+        .find_map(|l| normalize::clean_link(&l.href, &base));
     let content_base = link.as_ref().unwrap_or(&base);
     let raw_html = e
         .content
@@ -125,8 +134,8 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         .or_else(|| e.summary.as_ref().map(html_of))
         .unwrap_or_default();
     let content = sanitize(&raw_html, Some(content_base));
-    // One word more than the excerpt keeps, so that `excerpt` knows to add an ellipsis.
-    let (body_text, word_count) = super::text::sanitized_to_text(&content, EXCERPT_WORDS + 1);
+    // The first words feed the fingerprint; the excerpt takes the first EXCERPT_WORDS of them.
+    let (body_text, word_count) = super::text::sanitized_to_text(&content, FINGERPRINT_WORDS);
     // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
     // padded with "Continue reading"; the feed's summary serves only when there is no body.
     let summary = if body_text.is_empty() {
@@ -156,8 +165,26 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         .map(|p| collapse_whitespace(&p.name))
         .find(|n| !n.is_empty())
         .or_else(|| feed_author.map(str::to_string));
+    let image_url = first_image(&e, &base, &content);
+    let tags = tags_of(&e.categories);
+    let canonical_url = canonical_link
+        .or_else(|| originally_published_at(&content))
+        .and_then(|u| normalize::normalize_url(&u));
+    let fingerprint = normalize::simhash(if body_text.is_empty() {
+        &summary
+    } else {
+        &body_text
+    })
+    .unwrap_or(0);
+    let norm_url = link.as_ref().and_then(normalize::normalize_url);
     let url = link.map(String::from);
-    let content_hash = hash(&[&title, url.as_deref().unwrap_or(""), content.as_str()]);
+    let content_hash = hash(&[
+        &title,
+        url.as_deref().unwrap_or(""),
+        content.as_str(),
+        image_url.as_deref().unwrap_or(""),
+        &tags.join("\n"),
+    ]);
     let guid = match collapse_whitespace(&e.id) {
         id if !id.is_empty() => id,
         _ => match &url {
@@ -176,18 +203,118 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         content,
         content_hash,
         word_count,
+        image_url,
+        tags,
+        norm_url,
+        canonical_url,
+        fingerprint,
     }
+}
+
+/// Categories as plain, distinct labels (the first ten).
+fn tags_of(categories: &[model::Category]) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for c in categories {
+        let t = collapse_whitespace(c.label.as_deref().unwrap_or(&c.term));
+        let t = if t.contains('&') {
+            super::text::decode_entities(&t)
+        } else {
+            t
+        };
+        if !t.is_empty() && !tags.iter().any(|k| k.eq_ignore_ascii_case(&t)) && tags.len() < 10 {
+            tags.push(t);
+        }
+    }
+    tags
+}
+
+/// The post's picture: a `media:thumbnail`, else an image `media:content` or enclosure, else an
+/// Atom `rel="enclosure"` link of an image type, else the first `<img>` of the (already
+/// sanitised, so absolute and pixel-free) content.
+fn first_image(
+    e: &model::Entry,
+    base: &Url,
+    content: &crate::domain::SanitizedHtml,
+) -> Option<String> {
+    let http = |u: &str| normalize::clean_link(u, base).map(String::from);
+    e.media
+        .iter()
+        .flat_map(|m| &m.thumbnails)
+        .find_map(|t| http(&t.image.uri))
+        .or_else(|| {
+            e.media.iter().flat_map(|m| &m.content).find_map(|c| {
+                let is_image = c.content_type.as_ref().is_some_and(|t| t.ty() == "image");
+                if is_image {
+                    c.url.as_ref().and_then(|u| http(u.as_str()))
+                } else {
+                    None
+                }
+            })
+        })
+        .or_else(|| {
+            e.links
+                .iter()
+                .filter(|l| l.rel.as_deref() == Some("enclosure"))
+                .filter(|l| {
+                    l.media_type
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("image/"))
+                })
+                .find_map(|l| http(&l.href))
+        })
+        .or_else(|| first_img_src(content.as_str()).and_then(|s| http(&s)))
+}
+
+/// `src` of the first `<img>` in sanitised HTML (attributes there are always double-quoted).
+fn first_img_src(html: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(i) = rest.find("<img ") {
+        let tag = &rest[i..];
+        let end = tag.find('>').unwrap_or(tag.len());
+        let tag = &tag[..end];
+        if let Some(p) = tag.find(" src=\"") {
+            let v = &tag[p + 6..];
+            if let Some(q) = v.find('"') {
+                return Some(super::text::decode_entities(&v[..q]));
+            }
+        }
+        rest = &rest[i + 5..];
+    }
+    None
+}
+
+/// A cross-post names its original: "Originally published at <a href=...>", "This post first
+/// appeared on ...". Returns the first link within 200 bytes after such a phrase.
+fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url> {
+    const PHRASES: &[&str] = &[
+        "originally published",
+        "originally posted",
+        "originally appeared",
+        "first published",
+        "first appeared",
+        "first posted",
+        "cross-posted from",
+        "crossposted from",
+    ];
+    let html = content.as_str();
+    let lower = html.to_ascii_lowercase();
+    PHRASES.iter().find_map(|phrase| {
+        let at = lower.find(phrase)?;
+        let window = &html[at..html.len().min(at + phrase.len() + 200)];
+        let href = window.find(" href=\"")?;
+        let v = &window[href + 7..];
+        let q = v.find('"')?;
+        Url::parse(&super::text::decode_entities(&v[..q])).ok()
+    })
 }
 
 /// The alternate (or first rel-less) http(s) link, made absolute against `base`.
 fn pick_link(links: &[model::Link], base: &Url) -> Option<Url> {
-    let candidates = links
+    let mut candidates = links
         .iter()
         .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
         .chain(links.iter());
-    candidates
-        .filter_map(|l| base.join(l.href.trim()).ok())
-        .find(|u| matches!(u.scheme(), "http" | "https"))
+    candidates.find_map(|l| normalize::clean_link(&l.href, base))
 }
 
 /// A text construct as plain text.

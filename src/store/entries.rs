@@ -16,7 +16,8 @@ async fn update(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
-            summary = $7, content = $8, content_hash = $9, word_count = $10
+            summary = $7, content = $8, content_hash = $9, word_count = $10, image_url = $11,
+            tags = $12, norm_url = $13, canonical_url = $14, fingerprint = $15
          WHERE feed_id = $1 AND guid = $2",
     )
     .bind(feed_id)
@@ -29,6 +30,11 @@ async fn update(
     .bind(entry.content.as_str())
     .bind(&entry.content_hash)
     .bind(entry.word_count as i64)
+    .bind(&entry.image_url)
+    .bind(tags_json(&entry.tags))
+    .bind(&entry.norm_url)
+    .bind(&entry.canonical_url)
+    .bind(entry.fingerprint as i64)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -79,11 +85,12 @@ pub async fn upsert_all(
             }
         }
     }
-    // 12 parameters a row; SQLite allows 32,766 per statement.
+    // 17 parameters a row; SQLite allows 32,766 per statement.
     for chunk in fresh.chunks(500) {
         let mut qb = sqlx::QueryBuilder::<super::Db>::new(
             "INSERT INTO entries (feed_id, guid, url, title, author, published_at, updated_at,
-                summary, content, content_hash, first_seen_at, word_count) ",
+                summary, content, content_hash, first_seen_at, word_count, image_url, tags,
+                norm_url, canonical_url, fingerprint) ",
         );
         qb.push_values(chunk, |mut row, e| {
             let published = e.published.map_or(now, |p| p.min(now));
@@ -98,7 +105,12 @@ pub async fn upsert_all(
                 .push_bind(e.content.as_str())
                 .push_bind(&e.content_hash)
                 .push_bind(ts(now))
-                .push_bind(e.word_count as i64);
+                .push_bind(e.word_count as i64)
+                .push_bind(&e.image_url)
+                .push_bind(tags_json(&e.tags))
+                .push_bind(&e.norm_url)
+                .push_bind(&e.canonical_url)
+                .push_bind(e.fingerprint as i64);
         });
         qb.push(" ON CONFLICT (feed_id, guid) DO NOTHING");
         qb.build().execute(&mut *conn).await?;
@@ -106,10 +118,15 @@ pub async fn upsert_all(
     Ok((fresh.len(), updated))
 }
 
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_string())
+}
+
 const SELECT: &str = "SELECT e.id, e.feed_id, f.url AS feed_url,
         COALESCE(f.title, f.feed_title, f.url) AS feed_title, e.guid, e.url, e.title,
         COALESCE(e.author, f.author) AS author, e.published_at, e.updated_at, e.first_seen_at,
-        e.summary, e.content, e.word_count
+        e.summary, e.content, e.word_count, e.image_url, e.tags,
+        COALESCE(e.duplicate_of, e.id) AS story
     FROM entries e JOIN feeds f ON f.id = e.feed_id";
 
 fn entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
@@ -128,6 +145,9 @@ fn entry(row: &SqliteRow) -> Result<Entry, sqlx::Error> {
         summary: row.try_get("summary")?,
         content: SanitizedHtml::from_trusted_store(row.try_get("content")?),
         word_count: row.try_get("word_count")?,
+        image_url: row.try_get("image_url")?,
+        tags: serde_json::from_str(row.try_get("tags")?).unwrap_or_default(),
+        story: row.try_get("story")?,
     })
 }
 
