@@ -182,7 +182,8 @@ pub async fn list(
 /// Candidates for a digest covering `[start, end)`: entries published in the week, and entries
 /// published in `[oldest, start)` and first seen before `end` that no frozen digest holds (stories
 /// discovered too late for their own week). Entries that a frozen digest already holds are never
-/// candidates. Oldest first.
+/// candidates, and neither are copies of a story kept elsewhere (`duplicate_of` set): a story
+/// appears once, through its original. Oldest first.
 pub async fn digest_candidates(
     pool: &Pool,
     start: DateTime<Utc>,
@@ -193,6 +194,7 @@ pub async fn digest_candidates(
         "{SELECT}
          WHERE ((e.published_at >= $1 AND e.published_at < $2)
              OR (e.published_at >= $3 AND e.published_at < $1 AND e.first_seen_at < $2))
+           AND e.duplicate_of IS NULL
            AND NOT EXISTS (SELECT 1 FROM digest_entries de JOIN digests d ON d.id = de.digest_id
                            WHERE de.entry_id = e.id AND d.frozen_at IS NOT NULL)
          ORDER BY e.published_at, e.id"
@@ -203,4 +205,40 @@ pub async fn digest_candidates(
     .fetch_all(pool)
     .await?;
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
+}
+
+/// Another place where a story was published ("also on ...").
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AlsoOn {
+    /// The other blog's name.
+    pub feed_title: String,
+    /// The copy's link, if it has one.
+    pub url: Option<String>,
+}
+
+/// For each of `stories` (ids of original entries), the other feeds that carry it, by blog name.
+pub async fn also_on(
+    pool: &Pool,
+    stories: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<AlsoOn>>, StoreError> {
+    let mut out: std::collections::HashMap<i64, Vec<AlsoOn>> = std::collections::HashMap::new();
+    for chunk in stories.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<super::Db>::new(
+            "SELECT e.duplicate_of, COALESCE(f.title, f.feed_title, f.url) AS feed_title, e.url
+             FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.duplicate_of IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(") ORDER BY feed_title, e.id");
+        let rows: Vec<(i64, String, Option<String>)> = qb.build_query_as().fetch_all(pool).await?;
+        for (story, feed_title, url) in rows {
+            let list = out.entry(story).or_default();
+            if !list.iter().any(|a| a.feed_title == feed_title) {
+                list.push(AlsoOn { feed_title, url });
+            }
+        }
+    }
+    Ok(out)
 }
