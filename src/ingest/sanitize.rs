@@ -1,10 +1,24 @@
 //! The one HTML allowlist. Everything a feed says in HTML passes through [`sanitize`] before it
 //! is stored; only its output type, [`SanitizedHtml`], is printed unescaped by templates.
 //!
-//! Policy: ammonia's default allowlist (no `script`, `style`, `iframe`, `object`, `embed`, `form`,
-//! no event-handler or `style` attributes), URL schemes limited to http, https and mailto (so no
-//! `javascript:`, `vbscript:` or `data:`), relative URLs resolved against the entry's base, and
-//! `rel="noopener noreferrer nofollow"` on every link.
+//! Policy, for e-mail and the web:
+//! * ammonia's default allowlist of elements and attributes, plus `srcset`/`sizes` on `img`:
+//!   no `script`, `style`, `iframe`, `object`, `embed`, `form` (their text content is dropped
+//!   for `script`, `style`, `template` and `noscript`), no event-handler or `style` attribute;
+//! * an embedded video or frame (`iframe`, `video`, `embed`, `object`) becomes a paragraph with a
+//!   link to it ("Watch the video on youtube.com"), so the reader still finds it;
+//! * URL schemes limited to http, https and mailto: no `javascript:`, `vbscript:` or `data:`,
+//!   not even `data:image/*` in `img` (some mail clients block them, they bloat the e-mail and
+//!   SVG payloads are script-capable);
+//! * relative URLs in `href`, `src` and each `srcset` candidate resolved against the entry's base;
+//!   a relative URL with no base to resolve against is dropped;
+//! * `rel="noopener noreferrer nofollow"` on every link;
+//! * tracking pixels removed: images of 1×1 (or 0) pixels, and images served by known tracker
+//!   hosts (FeedBurner, WordPress stats, Google Analytics, ...); an image left without a `src`
+//!   goes too;
+//! * size bounded: input beyond [`MAX_HTML_BYTES`] is cut (at a character boundary; the HTML
+//!   parser closes what was left open), so one enormous post cannot bloat the database or a
+//!   digest.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -15,6 +29,34 @@ use url::Url;
 
 use crate::domain::SanitizedHtml;
 
+/// Largest HTML input cleaned, in bytes (512 KiB: a very long post is about 100 KiB).
+pub const MAX_HTML_BYTES: usize = 512 * 1024;
+
+/// Hosts (and their subdomains) that serve tracking pixels and nothing a reader wants to see.
+const TRACKER_HOSTS: &[&str] = &[
+    "feedproxy.google.com",
+    "pixel.wp.com",
+    "stats.wordpress.com",
+    "google-analytics.com",
+    "www.google-analytics.com",
+    "ssl.google-analytics.com",
+    "doubleclick.net",
+    "pixel.quantserve.com",
+    "feeds.wordpress.com",
+    "pi.feedsportal.com",
+    "da.feedsportal.com",
+    "rss.feedsportal.com",
+    "api.feedblitz.com",
+    "assets.feedblitz.com",
+    "pixel.mathtag.com",
+    "b.scorecardresearch.com",
+    "sb.scorecardresearch.com",
+    "counter.yadro.ru",
+    "ad.doubleclick.net",
+    "ads.pheedo.com",
+    "a.rfihub.com",
+];
+
 thread_local! {
     /// The base URL of the document being cleaned on this thread. ammonia's builder is built
     /// once and shared, while the base changes per entry; cleaning is synchronous, so a
@@ -22,12 +64,65 @@ thread_local! {
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
 }
 
-fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
+fn resolve(url: &str) -> Option<String> {
     BASE.with(|b| {
         let base = b.borrow();
-        let joined = base.as_ref()?.join(url).ok()?;
-        matches!(joined.scheme(), "http" | "https" | "mailto").then(|| Cow::Owned(joined.into()))
+        let joined = match base.as_ref() {
+            Some(base) => base.join(url.trim()).ok()?,
+            None => Url::parse(url.trim()).ok()?,
+        };
+        matches!(joined.scheme(), "http" | "https" | "mailto").then(|| joined.into())
     })
+}
+
+fn resolve_relative(url: &str) -> Option<Cow<'_, str>> {
+    BASE.with(|b| b.borrow().is_some())
+        .then(|| resolve(url))
+        .flatten()
+        .map(Cow::Owned)
+}
+
+/// Whether an image URL points at a known tracker (`medium.com` only for its `/_/stat` path).
+fn is_tracker(src: &str) -> bool {
+    let Ok(url) = Url::parse(src) else {
+        return false;
+    };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    match host {
+        "medium.com" => return url.path().starts_with("/_/stat"),
+        "www.facebook.com" | "facebook.com" => return url.path() == "/tr",
+        // FeedBurner's pixels live under /~r/, its share buttons under /~ff/.
+        h if h.ends_with("feedburner.com") => {
+            return url.path().starts_with("/~r/") || url.path().starts_with("/~ff/");
+        }
+        _ => {}
+    }
+    TRACKER_HOSTS
+        .iter()
+        .any(|t| host == *t || host.ends_with(&format!(".{t}")))
+}
+
+/// `srcset` with every candidate URL made absolute; candidates that are not http(s) are dropped.
+fn clean_srcset(value: &str) -> Option<Cow<'static, str>> {
+    let kept: Vec<String> = value
+        .split(',')
+        .filter_map(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            let url = resolve(parts.next()?)?;
+            if !url.starts_with("http") {
+                return None;
+            }
+            let descriptor: Vec<&str> = parts.collect();
+            Some(if descriptor.is_empty() {
+                url
+            } else {
+                format!("{url} {}", descriptor.join(" "))
+            })
+        })
+        .collect();
+    (!kept.is_empty()).then(|| Cow::Owned(kept.join(", ")))
 }
 
 static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -35,31 +130,245 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b.url_schemes(HashSet::from(["http", "https", "mailto"]))
         .url_relative(ammonia::UrlRelative::Custom(Box::new(resolve_relative)))
         .link_rel(Some("noopener noreferrer nofollow"))
+        .add_tag_attributes("img", ["srcset", "sizes"])
+        .clean_content_tags(HashSet::from(["script", "style", "template", "noscript"]))
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("img", "srcset") => clean_srcset(value),
+            ("img", "src") if is_tracker(value) => None,
+            _ => Some(Cow::Borrowed(value)),
+        })
         .strip_comments(true);
     b
 });
 
 /// Cleans `html`, resolving relative URLs against `base`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
+    let bounded = if html.len() > MAX_HTML_BYTES {
+        &html[..html.floor_char_boundary(MAX_HTML_BYTES)]
+    } else {
+        html
+    };
     BASE.with(|b| *b.borrow_mut() = base.cloned());
-    let cleaned = BUILDER.clean(html).to_string();
+    let with_links = embeds_to_links(bounded);
+    let cleaned = BUILDER.clean(&with_links).to_string();
     BASE.with(|b| *b.borrow_mut() = None);
-    SanitizedHtml::new_unchecked(cleaned)
+    SanitizedHtml::new_unchecked(drop_pixels(cleaned))
+}
+
+/// Finds `needle` (ASCII, lower case) in `hay` ignoring ASCII case, from byte `from`.
+fn find_ci(hay: &str, needle: &str, from: usize) -> Option<usize> {
+    let h = hay.as_bytes();
+    let n = needle.as_bytes();
+    if h.len() < n.len() {
+        return None;
+    }
+    (from..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// The attributes of the tag starting at `tag` (which begins with `<name`), and the tag's length.
+fn tag_attributes(tag: &str) -> (Vec<(String, String)>, usize) {
+    let bytes = tag.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    let mut attrs = Vec::new();
+    loop {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] == b'>' {
+            return (attrs, (i + 1).min(bytes.len()));
+        }
+        let name_start = i;
+        while i < bytes.len() && !matches!(bytes[i], b'=' | b'>' | b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        let name = tag[name_start..i].to_ascii_lowercase();
+        let mut value = String::new();
+        if bytes.get(i) == Some(&b'=') {
+            i += 1;
+            match bytes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let end = tag[i + 1..]
+                        .find(q as char)
+                        .map_or(tag.len(), |p| i + 1 + p);
+                    value = tag[i + 1..end].to_string();
+                    i = (end + 1).min(tag.len());
+                }
+                _ => {
+                    let start = i;
+                    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' {
+                        i += 1;
+                    }
+                    value = tag[start..i].to_string();
+                }
+            }
+        }
+        attrs.push((name, value));
+    }
+}
+
+/// Turns embedded players into links before cleaning: `<iframe src="https://www.youtube.com/
+/// embed/ID">` becomes `<p><a href="https://www.youtube.com/watch?v=ID">Watch the video on
+/// youtube.com</a></p>`. The element itself is then removed by the allowlist.
+fn embeds_to_links(html: &str) -> Cow<'_, str> {
+    const EMBEDS: &[(&str, &[&str])] = &[
+        ("<iframe", &["src", "data-src"]),
+        ("<video", &["src", "poster"]),
+        ("<embed", &["src"]),
+        ("<object", &["data"]),
+    ];
+    if !html.contains('<') || !EMBEDS.iter().any(|(t, _)| find_ci(html, t, 0).is_some()) {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut pos = 0;
+    loop {
+        let next = EMBEDS
+            .iter()
+            .filter_map(|(t, attrs)| find_ci(html, t, pos).map(|i| (i, *t, *attrs)))
+            .min_by_key(|(i, _, _)| *i);
+        let Some((at, name, wanted)) = next else {
+            break;
+        };
+        out.push_str(&html[pos..at]);
+        let (attrs, len) = tag_attributes(&html[at..]);
+        let mut src = wanted
+            .iter()
+            .find_map(|w| attrs.iter().find(|(n, v)| n == w && !v.trim().is_empty()))
+            .map(|(_, v)| super::text::decode_entities(v.trim()));
+        // <video><source src=...></video>: the first source.
+        if src.is_none() && name == "<video" {
+            if let Some(s) = find_ci(html, "<source", at) {
+                let (attrs, _) = tag_attributes(&html[s..]);
+                src = attrs.into_iter().find(|(n, _)| n == "src").map(|(_, v)| v);
+            }
+        }
+        if let Some(link) = src.as_deref().and_then(video_link) {
+            let host = Url::parse(&link)
+                .ok()
+                .and_then(|u| {
+                    u.host_str()
+                        .map(|h| h.trim_start_matches("www.").to_string())
+                })
+                .unwrap_or_default();
+            let what = if name == "<iframe" && !is_video_host(&host) {
+                "Open the embedded content"
+            } else {
+                "Watch the video"
+            };
+            let label = if host.is_empty() {
+                what.to_string()
+            } else {
+                format!("{what} on {host}")
+            };
+            out.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                link.replace('&', "&amp;").replace('"', "&quot;"),
+                label
+            ));
+        }
+        pos = at + len.max(1);
+    }
+    out.push_str(&html[pos..]);
+    Cow::Owned(out)
+}
+
+fn is_video_host(host: &str) -> bool {
+    [
+        "youtube.com",
+        "youtube-nocookie.com",
+        "youtu.be",
+        "vimeo.com",
+        "player.vimeo.com",
+    ]
+    .iter()
+    .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+}
+
+/// The page to link for an embedded player's URL: YouTube and Vimeo players map to their watch
+/// pages; other URLs are resolved against the entry's base and kept as they are. Protocol-relative
+/// URLs (`//www.youtube.com/...`) become https.
+fn video_link(src: &str) -> Option<String> {
+    let src = if let Some(rest) = src.strip_prefix("//") {
+        format!("https://{rest}")
+    } else {
+        src.to_string()
+    };
+    let url = match Url::parse(&src) {
+        Ok(u) => u,
+        Err(_) => BASE.with(|b| b.borrow().as_ref().and_then(|base| base.join(&src).ok()))?,
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str().unwrap_or("").trim_start_matches("www.");
+    let mut segments = url.path_segments().into_iter().flatten();
+    match host {
+        "youtube.com" | "youtube-nocookie.com" => {
+            if segments.next() == Some("embed") {
+                if let Some(id) = segments.next().filter(|id| !id.is_empty()) {
+                    return Some(format!("https://www.youtube.com/watch?v={id}"));
+                }
+            }
+        }
+        "player.vimeo.com" => {
+            if segments.next() == Some("video") {
+                if let Some(id) = segments.next().filter(|id| !id.is_empty()) {
+                    return Some(format!("https://vimeo.com/{id}"));
+                }
+            }
+        }
+        _ => {}
+    }
+    Some(url.into())
+}
+
+/// Removes tracking pixels and source-less images from sanitised HTML (whose `img` tags are
+/// well-formed: `<img a="v" ...>`, double-quoted values).
+fn drop_pixels(html: String) -> String {
+    if !html.contains("<img") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut pos = 0;
+    while let Some(i) = html[pos..].find("<img").map(|i| pos + i) {
+        let end = html[i..].find('>').map_or(html.len(), |e| i + e + 1);
+        let (attrs, _) = tag_attributes(&html[i..end]);
+        let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+        let tiny = |v: Option<&str>| {
+            v.and_then(|v| v.trim().trim_end_matches("px").parse::<u32>().ok())
+                .is_some_and(|n| n <= 1)
+        };
+        let pixel = get("src").is_none_or(|s| s.trim().is_empty())
+            || (tiny(get("width")) && tiny(get("height")));
+        out.push_str(&html[pos..i]);
+        if !pixel {
+            out.push_str(&html[i..end]);
+        }
+        pos = end;
+    }
+    out.push_str(&html[pos..]);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn base() -> Url {
+        Url::parse("https://blog.example.org/posts/1/").unwrap()
+    }
+
     #[test]
     fn removes_script_capable_constructs() {
-        let base = Url::parse("https://blog.example.org/posts/1/").unwrap();
         let out = sanitize(
             r#"<p onclick="x()">Hi<script>alert(1)</script><img src="a.png" onerror="x()">
                <a href="javascript:alert(1)">j</a><a href="../2/">rel</a>
-               <iframe src="https://evil.example"></iframe><style>p{}</style>
-               <a href="data:text/html,x">d</a></p>"#,
-            Some(&base),
+               <iframe src="javascript:alert(1)"></iframe><style>p{}</style>
+               <a href="data:text/html,x">d</a><img src="data:image/png;base64,AAAA"></p>"#,
+            Some(&base()),
         );
         let s = out.as_str();
         for bad in [
@@ -88,5 +397,80 @@ mod tests {
     fn relative_urls_without_base_are_dropped() {
         let s = sanitize(r#"<a href="/x">x</a>"#, None);
         assert!(!s.as_str().contains("href"), "{}", s.as_str());
+    }
+
+    #[test]
+    fn embedded_videos_become_links() {
+        let s = sanitize(
+            r#"<p>Talk:</p><iframe width="560" src="https://www.youtube.com/embed/dQw4w9WgXcQ?rel=0" allowfullscreen></iframe>
+               <IFRAME SRC='//player.vimeo.com/video/76979871'></IFRAME>
+               <video controls><source src="/media/demo.mp4" type="video/mp4"></video>
+               <iframe src="https://codepen.io/x/embed/abc"></iframe>"#,
+            Some(&base()),
+        );
+        let s = s.as_str();
+        assert!(!s.to_ascii_lowercase().contains("<iframe"), "{s}");
+        assert!(!s.contains("<video"), "{s}");
+        assert!(
+            s.contains(r#"<a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ" rel="noopener noreferrer nofollow">Watch the video on youtube.com</a>"#),
+            "{s}"
+        );
+        assert!(s.contains(r#"href="https://vimeo.com/76979871""#), "{s}");
+        assert!(
+            s.contains(r#"href="https://blog.example.org/media/demo.mp4""#),
+            "{s}"
+        );
+        assert!(s.contains("Open the embedded content on codepen.io"), "{s}");
+    }
+
+    #[test]
+    fn srcset_is_absolute_and_http_only() {
+        let s = sanitize(
+            r#"<img src="a.png" srcset="a-2x.png 2x, javascript:alert(1) 3x, /b.png 640w" sizes="50vw" alt="A">"#,
+            Some(&base()),
+        );
+        assert_eq!(
+            s.as_str(),
+            r#"<img src="https://blog.example.org/posts/1/a.png" srcset="https://blog.example.org/posts/1/a-2x.png 2x, https://blog.example.org/b.png 640w" sizes="50vw" alt="A">"#
+        );
+    }
+
+    #[test]
+    fn tracking_pixels_are_removed() {
+        let s = sanitize(
+            r#"<p>Text</p><img src="https://blog.example.org/real.png" width="600" height="400">
+               <img src="https://blog.example.org/p.gif" width="1" height="1">
+               <img src="http://feeds.feedburner.com/~r/Blog/~4/abc" height="1" width="1" alt="">
+               <img src="https://pixel.wp.com/b.gif?host=x" alt="">
+               <img src="https://stats.wordpress.com/b.gif">
+               <img src="https://medium.com/_/stat?event=post.clientViewed">
+               <img src="javascript:x">"#,
+            Some(&base()),
+        );
+        let s = s.as_str();
+        assert_eq!(s.matches("<img").count(), 1, "{s}");
+        assert!(s.contains("real.png"), "{s}");
+    }
+
+    #[test]
+    fn content_is_bounded() {
+        let huge = format!("<p>{}</p>", "é".repeat(MAX_HTML_BYTES));
+        let s = sanitize(&huge, None);
+        assert!(
+            s.as_str().len() <= MAX_HTML_BYTES + 16,
+            "{}",
+            s.as_str().len()
+        );
+        assert!(s.as_str().ends_with("</p>"));
+    }
+
+    #[test]
+    fn sanitising_twice_changes_nothing() {
+        let once = sanitize(
+            r#"<p>a <a href="/x">x</a> <img src="i.png" srcset="i2.png 2x"> <iframe src="https://www.youtube.com/embed/ab"></iframe></p>"#,
+            Some(&base()),
+        );
+        let twice = sanitize(once.as_str(), Some(&base()));
+        assert_eq!(once.as_str(), twice.as_str());
     }
 }
