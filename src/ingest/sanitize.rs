@@ -143,11 +143,11 @@ static BUILDER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Cleans `html`, resolving relative URLs against `base`.
 pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
-    let bounded = if html.len() > MAX_HTML_BYTES {
-        &html[..html.floor_char_boundary(MAX_HTML_BYTES)]
-    } else {
-        html
-    };
+    let mut end = html.len().min(MAX_HTML_BYTES);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let bounded = &html[..end];
     BASE.with(|b| *b.borrow_mut() = base.cloned());
     let with_links = embeds_to_links(bounded);
     let cleaned = BUILDER.clean(&with_links).to_string();
@@ -306,18 +306,14 @@ fn video_link(src: &str) -> Option<String> {
     let host = url.host_str().unwrap_or("").trim_start_matches("www.");
     let mut segments = url.path_segments().into_iter().flatten();
     match host {
-        "youtube.com" | "youtube-nocookie.com" => {
-            if segments.next() == Some("embed") {
-                if let Some(id) = segments.next().filter(|id| !id.is_empty()) {
-                    return Some(format!("https://www.youtube.com/watch?v={id}"));
-                }
+        "youtube.com" | "youtube-nocookie.com" if segments.next() == Some("embed") => {
+            if let Some(id) = segments.next().filter(|id| !id.is_empty()) {
+                return Some(format!("https://www.youtube.com/watch?v={id}"));
             }
         }
-        "player.vimeo.com" => {
-            if segments.next() == Some("video") {
-                if let Some(id) = segments.next().filter(|id| !id.is_empty()) {
-                    return Some(format!("https://vimeo.com/{id}"));
-                }
+        "player.vimeo.com" if segments.next() == Some("video") => {
+            if let Some(id) = segments.next().filter(|id| !id.is_empty()) {
+                return Some(format!("https://vimeo.com/{id}"));
             }
         }
         _ => {}
