@@ -174,8 +174,16 @@ pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::R
         })
         .await?;
     println!(
-        "fetched {} feeds: {} new entries, {} updated, {} unchanged, {} failed",
-        report.feeds, report.new_entries, report.updated_entries, report.unchanged, report.failed
+        "fetched {} feeds: {} new entries, {} updated, {} unchanged, {} failed{}",
+        report.feeds,
+        report.new_entries,
+        report.updated_entries,
+        report.unchanged,
+        report.failed,
+        match report.regrouped {
+            0 => String::new(),
+            n => format!("; {n} entries regrouped as copies of one story"),
+        }
     );
     if single {
         if let Some(reason) = last_failure {

@@ -4,6 +4,8 @@
 //! HTML allowlist, `refresh` runs one feed through all of them and writes the result in one
 //! transaction, and [`fetch_feeds`] runs many feeds concurrently within the politeness limits.
 
+pub mod dates;
+pub mod dedup;
 pub mod discover;
 mod encoding;
 pub mod fetch;
@@ -42,6 +44,8 @@ pub struct FetchReport {
     pub new_entries: usize,
     /// Known entries updated in place.
     pub updated_entries: usize,
+    /// Entries whose story changed (found to be copies of another feed's post, or released).
+    pub regrouped: usize,
 }
 
 /// Refreshes `feeds` concurrently: at most `fetch.concurrency` at once overall and
@@ -104,6 +108,13 @@ pub async fn fetch_feeds(
             }
         }
         on_done(&outcome);
+    }
+    if report.new_entries + report.updated_entries > 0 {
+        match dedup::link_stories(pool, chrono::Utc::now()).await {
+            Ok(n) => report.regrouped = n,
+            // Stories stay as they were; the next run regroups the window again.
+            Err(e) => tracing::warn!(error = %e, "grouping copies into stories failed"),
+        }
     }
     report
 }

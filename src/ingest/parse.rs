@@ -1,6 +1,36 @@
 //! Bytes of a feed document → [`ParsedFeed`]: feed-rs does the XML/JSON, this module turns its
 //! model into clean domain values (plain-text titles, absolute links, sanitised content,
 //! excerpts, stable ids). Pure and synchronous: callers run it off the async threads.
+//!
+//! # Identity of an entry within its feed
+//! 1. the feed's own id (`<guid>`, `<id>`), white space collapsed;
+//! 2. else the entry's link (absolute, tracking parameters removed);
+//! 3. else `sha256:` of its title and content: stable across fetches of an unchanged entry.
+//!
+//! Feeds get ids wrong in two ways, both handled:
+//! * **one id for several entries** (a CMS that gives every item the blog's address as guid):
+//!   when an id is shared by entries of one document with different links, those entries fall
+//!   back to rules 2 and 3. An entry repeated verbatim (same id, same link) counts once.
+//! * **ids that change** (a migrated blog, a feed that puts a timestamp in the guid): an unknown
+//!   id whose normalised link matches a stored entry of the same feed whose id has left the
+//!   document is that entry; it is updated in place and takes the new id
+//!   ([`crate::store::entries::upsert_all`]).
+//!
+//! A known entry whose title, link, content, image or tags changed is updated in place, never
+//! duplicated; its publication date and first-seen time do not move. An entry that drops out of
+//! the feed is kept.
+//!
+//! # Fields
+//! Title: plain text (tags stripped, entities decoded, white space collapsed), else the first
+//! words of the text. Link: the entry's alternate link resolved against its `xml:base`, the feed's
+//! link, then the feed's URL, http(s) only, tracking parameters removed. Author: the entry's, else
+//! the feed's (the organiser's override for the feed applies when both are missing). Dates: read
+//! by [`super::dates::parse_date`] (RFC 3339, RFC 822 with named or odd zones, localised names,
+//! missing zones as UTC); a missing date takes the first-seen time and a future one is clamped to
+//! it when stored. Summary: a
+//! plain-text excerpt of about [`EXCERPT_WORDS`] words of the post, ending on a word boundary.
+//! Image: `media:thumbnail`, an image enclosure, else the first `<img>` of the content. Tags: the
+//! entry's categories. Reading time: from the word count of the content.
 
 use chrono::{DateTime, Utc};
 use feed_rs::model;
@@ -82,6 +112,7 @@ fn read(body: &[u8], url: &Url) -> Result<model::Feed, ParseError> {
         .base_uri(Some(url.as_str()))
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
+        .timestamp_parser(super::dates::parse_date)
         .build()
         .parse(body)
         .map_err(|e| {
@@ -101,11 +132,12 @@ fn convert(feed: model::Feed, url: &Url) -> ParsedFeed {
         .map(|p| collapse_whitespace(&p.name))
         .find(|n| !n.is_empty());
     let base = site_url.clone().unwrap_or_else(|| url.clone());
-    let entries = feed
+    let mut entries: Vec<NewEntry> = feed
         .entries
         .into_iter()
         .map(|e| convert_entry(e, &base, feed_author.as_deref()))
         .collect();
+    fix_shared_ids(&mut entries);
     ParsedFeed {
         title: feed.title.map(|t| text_of(&t)).filter(|t| !t.is_empty()),
         site_url: site_url.map(String::from),
@@ -208,6 +240,32 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         norm_url,
         canonical_url,
         fingerprint,
+    }
+}
+
+/// An id shared by entries with different links is not an id: those entries are identified by
+/// their link, else by the hash of title and content.
+fn fix_shared_ids(entries: &mut [NewEntry]) {
+    use std::collections::HashMap;
+    let mut links: HashMap<&str, Option<&str>> = HashMap::with_capacity(entries.len());
+    let mut shared = Vec::new();
+    for e in entries.iter() {
+        match links.get(e.guid.as_str()) {
+            None => {
+                links.insert(&e.guid, e.url.as_deref());
+            }
+            Some(link) if *link != e.url.as_deref() => shared.push(e.guid.clone()),
+            Some(_) => {}
+        }
+    }
+    if shared.is_empty() {
+        return;
+    }
+    for e in entries.iter_mut().filter(|e| shared.contains(&e.guid)) {
+        e.guid = match &e.url {
+            Some(u) => u.clone(),
+            None => format!("sha256:{}", hash(&[&e.title, e.content.as_str()])),
+        };
     }
 }
 

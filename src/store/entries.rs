@@ -8,20 +8,23 @@ use crate::domain::{Entry, NewEntry, SanitizedHtml};
 
 /// Rewrites a known entry whose content changed. `first_seen` and the publication date never
 /// move, so a post that is edited does not jump to a later digest.
+/// `stored_guid` is the guid the entry is stored under: the entry's own, or the one it had before
+/// its feed changed it (the entry then takes the new one).
 async fn update(
     conn: &mut SqliteConnection,
     feed_id: i64,
+    stored_guid: &str,
     entry: &NewEntry,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
             summary = $7, content = $8, content_hash = $9, word_count = $10, image_url = $11,
-            tags = $12, norm_url = $13, canonical_url = $14, fingerprint = $15
+            tags = $12, norm_url = $13, canonical_url = $14, fingerprint = $15, guid = $16
          WHERE feed_id = $1 AND guid = $2",
     )
     .bind(feed_id)
-    .bind(&entry.guid)
+    .bind(stored_guid)
     .bind(&entry.url)
     .bind(&entry.title)
     .bind(&entry.author)
@@ -35,6 +38,7 @@ async fn update(
     .bind(&entry.norm_url)
     .bind(&entry.canonical_url)
     .bind(entry.fingerprint as i64)
+    .bind(&entry.guid)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -42,7 +46,10 @@ async fn update(
 
 /// Stores a feed's entries in one go: one query reads the known hashes, one multi-row `INSERT`
 /// adds the new entries, and only entries whose content changed are updated, in place. A guid
-/// repeated within the document counts once (the first wins). A missing publication date takes
+/// repeated within the document counts once (the first wins). An unknown guid whose normalised
+/// link is that of a stored entry of this feed whose guid left the document is the same post
+/// with a changed guid: that entry is updated in place and takes the new guid (see
+/// [`crate::ingest::parse`] for the identity rules). Entries that left the feed are kept. A missing publication date takes
 /// the first-seen time; a date in the future is clamped to it, so a wrong clock cannot pin a post
 /// to the top of a digest. Returns (inserted, updated).
 ///
@@ -59,16 +66,22 @@ pub async fn upsert_all(
     if entries.is_empty() {
         return Ok((0, 0));
     }
-    let known: HashMap<String, String> = if first_time {
-        HashMap::new()
+    let stored: Vec<(String, String, Option<String>)> = if first_time {
+        Vec::new()
     } else {
-        sqlx::query_as("SELECT guid, content_hash FROM entries WHERE feed_id = $1")
+        sqlx::query_as("SELECT guid, content_hash, norm_url FROM entries WHERE feed_id = $1")
             .bind(feed_id)
             .fetch_all(&mut *conn)
             .await?
-            .into_iter()
-            .collect()
     };
+    let known: HashMap<&str, &str> = stored.iter().map(|(g, h, _)| (&**g, &**h)).collect();
+    let in_document: HashSet<&str> = entries.iter().map(|e| e.guid.as_str()).collect();
+    // Stored entries whose guid left the document, by link: candidates for a changed guid.
+    let mut departed: HashMap<&str, &str> = stored
+        .iter()
+        .filter(|(g, _, _)| !in_document.contains(g.as_str()))
+        .filter_map(|(g, _, u)| Some((u.as_deref()?, g.as_str())))
+        .collect();
     let mut seen = HashSet::with_capacity(entries.len());
     let mut fresh = Vec::new();
     let mut updated = 0;
@@ -76,11 +89,17 @@ pub async fn upsert_all(
         if !seen.insert(e.guid.as_str()) {
             continue;
         }
-        match known.get(&e.guid) {
-            None => fresh.push(e),
+        match known.get(e.guid.as_str()) {
+            None => match e.norm_url.as_deref().and_then(|u| departed.remove(u)) {
+                Some(old_guid) => {
+                    update(conn, feed_id, old_guid, e, now).await?;
+                    updated += 1;
+                }
+                None => fresh.push(e),
+            },
             Some(hash) if *hash == e.content_hash => {}
             Some(_) => {
-                update(conn, feed_id, e, now).await?;
+                update(conn, feed_id, &e.guid, e, now).await?;
                 updated += 1;
             }
         }
@@ -241,4 +260,61 @@ pub async fn also_on(
         }
     }
     Ok(out)
+}
+
+/// What story grouping reads: entries published or first seen since `since`, and the originals
+/// that any of them currently points at (so a copy is never released for want of its original).
+pub async fn dedup_window(
+    pool: &Pool,
+    since: DateTime<Utc>,
+) -> Result<Vec<crate::ingest::dedup::DedupRecord>, StoreError> {
+    let rows = sqlx::query(
+        "WITH recent AS (
+             SELECT id FROM entries WHERE published_at >= $1 OR first_seen_at >= $1
+         )
+         SELECT e.id, e.feed_id, e.norm_url, e.canonical_url, e.title, e.fingerprint,
+                e.published_at, e.first_seen_at, e.duplicate_of,
+                (SELECT MIN(d.frozen_at) FROM digest_entries de JOIN digests d ON d.id = de.digest_id
+                  WHERE de.entry_id = e.id AND d.frozen_at IS NOT NULL) AS sent_at
+         FROM entries e
+         WHERE e.id IN (SELECT id FROM recent)
+            OR e.id IN (SELECT x.duplicate_of FROM entries x
+                        WHERE x.id IN (SELECT id FROM recent) AND x.duplicate_of IS NOT NULL)
+         ORDER BY e.id",
+    )
+    .bind(ts(since))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::ingest::dedup::DedupRecord {
+                id: r.try_get("id")?,
+                feed_id: r.try_get("feed_id")?,
+                norm_url: r.try_get("norm_url")?,
+                canonical_url: r.try_get("canonical_url")?,
+                title: r.try_get("title")?,
+                fingerprint: r.try_get::<Option<i64>, _>("fingerprint")?.unwrap_or(0) as u64,
+                published: r.try_get("published_at")?,
+                first_seen: r.try_get("first_seen_at")?,
+                sent_at: r.try_get("sent_at")?,
+                duplicate_of: r.try_get("duplicate_of")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Records each entry's story: `Some(original)` for a copy, `None` for an original. One
+/// transaction.
+pub async fn set_duplicates(pool: &Pool, changes: &[(i64, Option<i64>)]) -> Result<(), StoreError> {
+    let mut tx = super::begin_write(pool).await?;
+    for (id, original) in changes {
+        sqlx::query("UPDATE entries SET duplicate_of = $2 WHERE id = $1")
+            .bind(id)
+            .bind(original)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
