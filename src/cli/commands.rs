@@ -167,6 +167,9 @@ struct EntryJson<'a> {
     first_seen: String,
     summary: &'a str,
     content: &'a str,
+    image_url: Option<&'a str>,
+    tags: &'a [String],
+    reading_minutes: u32,
 }
 
 async fn entries(
@@ -186,7 +189,7 @@ async fn entries(
         if json {
             let j = EntryJson {
                 id: e.id,
-                story: e.id,
+                story: e.story,
                 feed_id: e.feed_id,
                 feed_url: &e.feed_url,
                 feed_title: &e.feed_title,
@@ -199,12 +202,20 @@ async fn entries(
                 first_seen: e.first_seen.to_rfc3339(),
                 summary: &e.summary,
                 content: e.content.as_str(),
+                image_url: e.image_url.as_deref(),
+                tags: &e.tags,
+                reading_minutes: e.reading_minutes(),
             };
             writeln!(out, "{}", serde_json::to_string(&j)?)?;
         } else {
+            let copy = if e.story == e.id {
+                String::new()
+            } else {
+                format!("  (copy of {})", e.story)
+            };
             writeln!(
                 out,
-                "{:>6}  {}  {:<24}  {}",
+                "{:>6}  {}  {:<24}  {}{copy}",
                 e.id,
                 e.published.format("%Y-%m-%d"),
                 clip(&e.feed_title, 24),

@@ -186,8 +186,10 @@ pub enum EntriesCommand {
         /// Only posts published on or after this date (YYYY-MM-DD, or RFC 3339).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
-        /// One JSON object per line (id, feed_url, guid, url, title, author, published, updated,
-        /// first_seen, summary, content; dates in RFC 3339).
+        /// One JSON object per line (id, story, feed_id, feed_url, feed_title, guid, url, title,
+        /// author, published, updated, first_seen, summary, content, image_url, tags,
+        /// reading_minutes; dates in RFC 3339). `story` is the entry's own id for an original,
+        /// else the id of the original it is a copy of.
         #[arg(long)]
         json: bool,
     },

@@ -14,8 +14,8 @@
 //!
 //! Matching is transitive. Each story keeps one original: an entry already sent in a digest (so a
 //! sent story never comes back under another name), else the author's own post (the one whose
-//! link the others name as canonical), else the earliest published (then first seen, then
-//! lowest id). Every other entry records `duplicate_of` = the original, which digests show as
+//! link the others name as canonical), else the earliest published (then first seen, then the
+//! feed added first, then the lowest id). Every other entry records `duplicate_of` = the original, which digests show as
 //! "also on ...". Matching is recomputed over the window on every run, so an edited post that no
 //! longer matches becomes its own story again.
 
@@ -201,6 +201,7 @@ fn pick_original(records: &[DedupRecord], members: &[usize]) -> usize {
                 !is_own(m),
                 r.published,
                 r.first_seen,
+                r.feed_id,
                 r.id,
             )
         })

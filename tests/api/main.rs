@@ -4,6 +4,7 @@
 
 mod cli;
 mod end_to_end;
+mod entries;
 mod feed_sources;
 mod fetching;
 mod helpers;

@@ -33,6 +33,7 @@ struct FeedState {
     conditional: Arc<Mutex<Vec<String>>>,
     log: Arc<Mutex<Vec<Request>>>,
     missing: Arc<Mutex<Vec<String>>>,
+    dynamic: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl FeedState {
@@ -108,6 +109,7 @@ impl FeedServer {
             .route("/cache/{secs}/{name}", get(cached))
             .route("/slow/{ms}/{name}", get(slow))
             .route("/hops/{n}", get(hops))
+            .route("/dynamic/{name}", get(dynamic))
             .with_state(state.clone());
         let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -152,6 +154,17 @@ impl FeedServer {
         if missing {
             m.push(name.to_string());
         }
+    }
+
+    /// Serves `body` at `/dynamic/{name}` from now on (replacing what was there) and returns
+    /// its URL: a feed whose content a test changes between fetches.
+    pub fn set_body(&self, name: &str, body: &str) -> String {
+        self.state
+            .dynamic
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), body.to_string());
+        format!("{}/dynamic/{name}", self.base)
     }
 
     /// Every request so far.
@@ -338,6 +351,18 @@ fn fixture(name: &str) -> Option<Vec<u8>> {
         return None;
     }
     std::fs::read(fixtures().join("feeds").join(name)).ok()
+}
+
+async fn dynamic(State(state): State<FeedState>, UrlPath(name): UrlPath<String>) -> Response {
+    hit(&state, format!("/dynamic/{name}"));
+    match state.dynamic.lock().unwrap().get(&name) {
+        Some(body) => (
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            body.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn feed(
