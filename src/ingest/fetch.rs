@@ -88,6 +88,9 @@ pub struct Response {
     pub content_type: Option<String>,
     /// The URL the body came from after redirects.
     pub final_url: Url,
+    /// What relative URLs in the body resolve against: `Content-Location` (resolved against
+    /// the final URL) when the server sends one, else the final URL.
+    pub base_url: Url,
     /// Where the feed moved permanently (every hop was 301 or 308).
     pub moved_to: Option<FeedUrl>,
     /// How long the server says the body stays fresh (`Cache-Control: max-age`, `Expires`).
@@ -214,8 +217,13 @@ impl Fetcher {
             let moved_to = (permanent && seen.len() > 1)
                 .then(|| FeedUrl::from_url(current.clone()).ok())
                 .flatten();
+            let base_url = header_str(header::CONTENT_LOCATION)
+                .and_then(|l| current.join(l.trim()).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .unwrap_or_else(|| current.clone());
             let body = self.read_body(resp).await?;
             return Ok(Fetched::Body(Box::new(Response {
+                base_url,
                 body,
                 status: status.as_u16(),
                 etag,

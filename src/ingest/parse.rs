@@ -126,11 +126,7 @@ fn read(body: &[u8], url: &Url) -> Result<model::Feed, ParseError> {
 
 fn convert(feed: model::Feed, url: &Url) -> ParsedFeed {
     let site_url = pick_link(&feed.links, url).filter(|l| l.as_str() != url.as_str());
-    let feed_author = feed
-        .authors
-        .iter()
-        .map(|p| collapse_whitespace(&p.name))
-        .find(|n| !n.is_empty());
+    let feed_author = feed.authors.iter().find_map(person_name);
     let base = site_url.clone().unwrap_or_else(|| url.clone());
     let mut entries: Vec<NewEntry> = feed
         .entries
@@ -152,7 +148,13 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         .as_deref()
         .and_then(|b| feed_base.join(b).ok())
         .unwrap_or_else(|| feed_base.clone());
-    let link = pick_link(&e.links, &base);
+    // RSS: a guid that is an absolute http(s) URL is the permalink when there is no <link>.
+    let link = pick_link(&e.links, &base).or_else(|| {
+        let id = e.id.trim();
+        id.starts_with("http")
+            .then(|| normalize::clean_link(id, &base))
+            .flatten()
+    });
     let canonical_link = e
         .links
         .iter()
@@ -194,8 +196,7 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
     let author = e
         .authors
         .iter()
-        .map(|p| collapse_whitespace(&p.name))
-        .find(|n| !n.is_empty())
+        .find_map(person_name)
         .or_else(|| feed_author.map(str::to_string));
     let image_url = first_image(&e, &base, &content);
     let tags = tags_of(&e.categories);
@@ -267,6 +268,43 @@ fn fix_shared_ids(entries: &mut [NewEntry]) {
             None => format!("sha256:{}", hash(&[&e.title, e.content.as_str()])),
         };
     }
+}
+
+/// A person's display name. RSS's `<author>` holds an e-mail address, optionally with the name
+/// in parentheses (`ana@example.org (Ana Moreira)`); feed-rs stores that text as the e-mail of a
+/// person named after the element (`author`). Names come out of `email (Name)`, `Name <email>`
+/// and `Name (email)`; a bare address is not shown to readers (the feed's author, or the
+/// organiser's, is used instead).
+fn person_name(p: &model::Person) -> Option<String> {
+    let role = matches!(
+        p.name.as_str(),
+        "author" | "managingEditor" | "webMaster" | ""
+    );
+    let raw = match (&p.email, role) {
+        (Some(email), true) => email.as_str(),
+        _ => p.name.as_str(),
+    };
+    let raw = collapse_whitespace(&if raw.contains('&') {
+        super::text::decode_entities(raw)
+    } else {
+        raw.to_string()
+    });
+    let is_email = |s: &str| s.contains('@') && !s.contains(' ');
+    let name =
+        if let Some((before, inside)) = raw.strip_suffix(')').and_then(|r| r.rsplit_once('(')) {
+            // `email (Name)` or `Name (email)`.
+            if is_email(before.trim()) {
+                inside.trim()
+            } else {
+                before.trim()
+            }
+            .to_string()
+        } else if let Some((before, _)) = raw.strip_suffix('>').and_then(|r| r.rsplit_once('<')) {
+            before.trim().trim_matches('"').to_string()
+        } else {
+            raw
+        };
+    (!name.is_empty() && !is_email(&name)).then_some(name)
 }
 
 /// Categories as plain, distinct labels (the first ten).
@@ -368,10 +406,17 @@ fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url
 
 /// The alternate (or first rel-less) http(s) link, made absolute against `base`.
 fn pick_link(links: &[model::Link], base: &Url) -> Option<Url> {
+    let usable = |l: &&model::Link| !l.href.trim().is_empty();
     let mut candidates = links
         .iter()
+        .filter(usable)
         .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        .chain(links.iter());
+        .chain(links.iter().filter(usable).filter(|l| {
+            !matches!(
+                l.rel.as_deref(),
+                Some("self" | "edit" | "replies" | "enclosure" | "license" | "hub" | "next")
+            )
+        }));
     candidates.find_map(|l| normalize::clean_link(&l.href, base))
 }
 
@@ -461,6 +506,33 @@ mod tests {
         // Stable across parses.
         let again = parse_feed(RSS.as_bytes(), &url).unwrap();
         assert_eq!(again.entries[1].guid, e2.guid);
+    }
+
+    #[test]
+    fn author_names_in_every_form() {
+        let p = |name: &str, email: Option<&str>| model::Person {
+            name: name.to_string(),
+            uri: None,
+            email: email.map(str::to_string),
+        };
+        let cases = [
+            (
+                p("author", Some("ana@example.org (Ana Moreira)")),
+                Some("Ana Moreira"),
+            ),
+            (p("author", Some("Ana Moreira")), Some("Ana Moreira")),
+            (p("author", Some("noreply@blogger.com")), None),
+            (
+                p("Bram De Vries (bram@example.net)", None),
+                Some("Bram De Vries"),
+            ),
+            (p("Eva <eva@example.com>", None), Some("Eva")),
+            (p("  Chloé   Martin ", None), Some("Chloé Martin")),
+            (p("Dev Patel", Some("dev@example.com")), Some("Dev Patel")),
+        ];
+        for (person, want) in cases {
+            assert_eq!(person_name(&person).as_deref(), want, "{person:?}");
+        }
     }
 
     #[test]

@@ -250,7 +250,7 @@ async fn try_refresh(
     };
     // Hashing and parsing are CPU work: at most one document per core at a time, off the async
     // threads. An identical body is not parsed again.
-    let (body, base, ctype) = (resp.body, resp.final_url.clone(), resp.content_type.clone());
+    let (body, base, ctype) = (resp.body, resp.base_url.clone(), resp.content_type.clone());
     let previous = feed.body_hash.clone();
     let slot = PARSE_SLOTS.acquire().await.ok();
     let (hash, parsed) = tokio::task::spawn_blocking(move || {

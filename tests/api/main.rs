@@ -3,6 +3,7 @@
 //! `chronicle` binary.
 
 mod cli;
+mod conformance;
 mod end_to_end;
 mod entries;
 mod feed_sources;

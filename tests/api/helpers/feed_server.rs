@@ -110,6 +110,7 @@ impl FeedServer {
             .route("/slow/{ms}/{name}", get(slow))
             .route("/hops/{n}", get(hops))
             .route("/dynamic/{name}", get(dynamic))
+            .route("/tests/{*path}", get(feedparser_case))
             .with_state(state.clone());
         let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -351,6 +352,59 @@ fn fixture(name: &str) -> Option<Vec<u8>> {
         return None;
     }
     std::fs::read(fixtures().join("feeds").join(name)).ok()
+}
+
+/// The `Header:` lines of each feedparser test file, from its expectations.
+fn feedparser_headers() -> &'static HashMap<String, Vec<(String, String)>> {
+    static HEADERS: std::sync::OnceLock<HashMap<String, Vec<(String, String)>>> =
+        std::sync::OnceLock::new();
+    HEADERS.get_or_init(|| {
+        let text = std::fs::read_to_string(fixtures().join("feedparser/expectations.jsonl"))
+            .expect("feedparser expectations");
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                let headers = v["headers"]
+                    .as_array()
+                    .map(|hs| {
+                        hs.iter()
+                            .filter_map(|h| {
+                                Some((h[0].as_str()?.to_string(), h[1].as_str()?.to_string()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (v["file"].as_str().unwrap_or("").to_string(), headers)
+            })
+            .collect()
+    })
+}
+
+/// A feedparser test file, served as upstream's HTTP mode serves it: its `Header:` lines as
+/// response headers, `Content-Type: text/xml` unless one of them sets it.
+async fn feedparser_case(
+    State(state): State<FeedState>,
+    UrlPath(path): UrlPath<String>,
+) -> Response {
+    hit(&state, format!("/tests/{path}"));
+    if path.contains("..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(body) = std::fs::read(fixtures().join("feedparser").join(&path)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mut resp = body.into_response();
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    for (name, value) in feedparser_headers().get(&path).into_iter().flatten() {
+        if let (Ok(n), Ok(v)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(n, v);
+        }
+    }
+    resp
 }
 
 async fn dynamic(State(state): State<FeedState>, UrlPath(name): UrlPath<String>) -> Response {
