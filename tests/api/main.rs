@@ -10,4 +10,5 @@ mod feed_sources;
 mod fetching;
 mod helpers;
 mod politeness;
+mod real_feeds;
 mod web;

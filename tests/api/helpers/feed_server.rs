@@ -111,6 +111,7 @@ impl FeedServer {
             .route("/hops/{n}", get(hops))
             .route("/dynamic/{name}", get(dynamic))
             .route("/tests/{*path}", get(feedparser_case))
+            .route("/fixtures/{*path}", get(any_fixture))
             .with_state(state.clone());
         let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -405,6 +406,19 @@ async fn feedparser_case(
         }
     }
     resp
+}
+
+/// Any file under `tests/fixtures`, as `application/xml` without a charset (so that the
+/// document's own declaration decides).
+async fn any_fixture(State(state): State<FeedState>, UrlPath(path): UrlPath<String>) -> Response {
+    hit(&state, format!("/fixtures/{path}"));
+    if path.contains("..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match std::fs::read(fixtures().join(&path)) {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/xml")], body).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn dynamic(State(state): State<FeedState>, UrlPath(name): UrlPath<String>) -> Response {
