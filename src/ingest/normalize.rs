@@ -142,42 +142,40 @@ pub fn normalize_str(url: &str) -> Option<String> {
     normalize_url(&Url::parse(url.trim()).ok()?)
 }
 
-/// FNV-1a, 64 bits: a fixed hash, so stored fingerprints stay comparable across builds.
-fn fnv1a(parts: &[&str]) -> u64 {
+/// FNV-1a over a word's lower-cased characters, finished with a SplitMix64 mix: a fixed hash,
+/// so stored fingerprints stay comparable across builds.
+fn word_hash(word: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            h ^= u64::from(b' ');
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        for b in p.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+    for c in word.chars().flat_map(char::to_lowercase) {
+        h ^= u64::from(u32::from(c));
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h
+    mix(h)
+}
+
+/// SplitMix64's finaliser: spreads every input bit over the output.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// SimHash of `text`'s lower-cased word 3-shingles (words are runs of alphanumerics). Returns
 /// `None` for texts shorter than [`MIN_FINGERPRINT_WORDS`] words.
 pub fn simhash(text: &str) -> Option<u64> {
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
+    let words: Vec<u64> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(word_hash)
         .collect();
     if words.len() < MIN_FINGERPRINT_WORDS {
         return None;
     }
     let mut weights = [0i32; 64];
     for shingle in words.windows(3) {
-        let h = fnv1a(shingle);
+        let h = mix(shingle[0] ^ shingle[1].rotate_left(21) ^ shingle[2].rotate_left(42));
         for (bit, w) in weights.iter_mut().enumerate() {
-            if h >> bit & 1 == 1 {
-                *w += 1;
-            } else {
-                *w -= 1;
-            }
+            *w += if h >> bit & 1 == 1 { 1 } else { -1 };
         }
     }
     Some(
@@ -268,5 +266,73 @@ mod tests {
         assert!(distance(a, d) <= SAME_TITLE_BITS, "{}", distance(a, d));
         assert!(distance(a, c) > SAME_TITLE_BITS, "{}", distance(a, c));
         assert_eq!(simhash("too short to tell"), None);
+    }
+}
+
+/// URL normalisation is idempotent on generated URLs (proptest).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn url() -> impl Strategy<Value = String> {
+        (
+            prop_oneof![Just("http"), Just("https"), Just("HTTP")],
+            prop_oneof![Just(""), Just("www."), Just("WWW.")],
+            "[a-zA-Z0-9-]{1,12}\\.(org|com|example)",
+            prop_oneof![Just(""), Just(":80"), Just(":443"), Just(":8080")],
+            proptest::collection::vec("[a-zA-Z0-9._~%-]{0,8}", 0..4),
+            prop_oneof![Just(""), Just("/"), Just("/index.html")],
+            proptest::collection::vec(
+                (
+                    prop_oneof![
+                        Just("utm_source".to_string()),
+                        Just("fbclid".to_string()),
+                        Just("id".to_string()),
+                        "[a-z]{1,5}",
+                    ],
+                    "[a-zA-Z0-9%+]{0,6}",
+                ),
+                0..4,
+            ),
+            prop_oneof![Just(""), Just("#top"), Just("#")],
+        )
+            .prop_map(
+                |(scheme, www, host, port, segments, tail, query, fragment)| {
+                    let mut u =
+                        format!("{scheme}://{www}{host}{port}/{}{tail}", segments.join("/"));
+                    if !query.is_empty() {
+                        let q: Vec<String> =
+                            query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        u.push('?');
+                        u.push_str(&q.join("&"));
+                    }
+                    u.push_str(fragment);
+                    u
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn normalising_is_idempotent(input in url()) {
+            if let Some(once) = normalize_str(&input) {
+                let twice = normalize_str(&once);
+                prop_assert_eq!(Some(once.clone()), twice, "input {}", input);
+                prop_assert!(!once.contains("utm_") && !once.contains("fbclid") && !once.contains('#'));
+            }
+        }
+
+        #[test]
+        fn cleaning_a_link_is_idempotent(input in url()) {
+            let base = Url::parse("https://blog.example.org/").unwrap();
+            if let Some(once) = clean_link(&input, &base) {
+                let twice = clean_link(once.as_str(), &base);
+                prop_assert_eq!(Some(once.clone()), twice);
+            }
+        }
     }
 }

@@ -380,7 +380,8 @@ fn first_img_src(html: &str) -> Option<String> {
 }
 
 /// A cross-post names its original: "Originally published at <a href=...>", "This post first
-/// appeared on ...". Returns the first link within 200 bytes after such a phrase.
+/// appeared on ...". Returns the first link within 200 bytes after such a phrase in the first or
+/// last 2 KB of the post.
 fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url> {
     const PHRASES: &[&str] = &[
         "originally published",
@@ -392,16 +393,30 @@ fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url
         "cross-posted from",
         "crossposted from",
     ];
+    // Such a note opens or closes the post: only its first and last 2 KB are read.
+    const EDGE: usize = 2048;
     let html = content.as_str();
-    let lower = html.to_ascii_lowercase();
-    PHRASES.iter().find_map(|phrase| {
-        let at = lower.find(phrase)?;
-        let window = &html[at..html.len().min(at + phrase.len() + 200)];
-        let href = window.find(" href=\"")?;
-        let v = &window[href + 7..];
-        let q = v.find('"')?;
-        Url::parse(&super::text::decode_entities(&v[..q])).ok()
-    })
+    let boundary = |mut i: usize| {
+        while !html.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let head = boundary(html.len().min(EDGE));
+    let tail = boundary(html.len().saturating_sub(EDGE).max(head));
+    [(0, head), (tail, html.len())]
+        .into_iter()
+        .find_map(|(from, to)| {
+            let lower = html[from..to].to_ascii_lowercase();
+            PHRASES.iter().find_map(|phrase| {
+                let at = from + lower.find(phrase)?;
+                let window = &html[at..boundary(html.len().min(at + phrase.len() + 200))];
+                let href = window.find(" href=\"")?;
+                let v = &window[href + 7..];
+                let q = v.find('"')?;
+                Url::parse(&super::text::decode_entities(&v[..q])).ok()
+            })
+        })
 }
 
 /// The alternate (or first rel-less) http(s) link, made absolute against `base`.
