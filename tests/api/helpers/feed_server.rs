@@ -108,6 +108,7 @@ impl FeedServer {
             .route("/cache/{secs}/{name}", get(cached))
             .route("/slow/{ms}/{name}", get(slow))
             .route("/hops/{n}", get(hops))
+            .route("/images/{name}", get(image))
             .with_state(state.clone());
         let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -133,6 +134,11 @@ impl FeedServer {
             state,
             stop: Some(stop),
         }
+    }
+
+    /// URL of a fixture image.
+    pub fn image_url(&self, name: &str) -> String {
+        format!("{}/images/{name}", self.base)
     }
 
     /// URL of a fixture feed.
@@ -338,6 +344,18 @@ fn fixture(name: &str) -> Option<Vec<u8>> {
         return None;
     }
     std::fs::read(fixtures().join("feeds").join(name)).ok()
+}
+
+/// `tests/fixtures/images/<name>` as a PNG (thumbnails in rendered digests).
+async fn image(State(state): State<FeedState>, UrlPath(name): UrlPath<String>) -> Response {
+    hit(&state, format!("/images/{name}"));
+    if name.contains('/') || name.contains("..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match std::fs::read(fixtures().join("images").join(&name)) {
+        Ok(body) => ([(header::CONTENT_TYPE, "image/png")], body).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn feed(
