@@ -3,6 +3,7 @@
 //! Reads and writes the store, never the network.
 
 pub mod edit;
+pub mod inline;
 pub mod render;
 pub mod select;
 pub mod text;

@@ -13,6 +13,9 @@ use tera::{Context, Tera};
 use super::text::markdown_escape;
 use super::view::DigestView;
 
+/// The HTML e-mail template, whose CSS is inlined.
+const EMAIL_HTML: &str = "email/digest.html";
+
 /// The built-in templates, by name.
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -97,26 +100,52 @@ pub struct RenderedEmail {
 #[derive(Debug, Clone)]
 pub struct Renderer {
     tera: Tera,
+    /// The e-mail template could not be inlined once (see [`super::inline`]): inline each
+    /// rendering instead.
+    inline_each: bool,
 }
 
 impl Renderer {
-    /// Compiles the built-in templates, overridden by same-named files under `dir`.
+    /// Compiles the built-in templates, overridden by same-named files under `dir`, with the
+    /// e-mail template's CSS inlined once (see [`super::inline`]).
     pub fn new(dir: Option<&Path>) -> Result<Self, RenderError> {
-        let mut tera = Tera::default();
-        tera.add_raw_templates(BUILTIN.iter().copied())
-            .map_err(|e| load_error("built-in templates", &e))?;
-        if let Some(dir) = dir {
-            let mut files = Vec::new();
-            for (name, _) in BUILTIN {
-                let path = dir.join(name);
-                if path.is_file() {
-                    files.push((path, Some(name.to_string())));
+        let mut sources: Vec<(String, String)> = Vec::with_capacity(BUILTIN.len());
+        for (name, builtin) in BUILTIN {
+            let path = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            let source = match path {
+                Some(path) => std::fs::read_to_string(&path).map_err(|e| RenderError::Load {
+                    name: path.display().to_string(),
+                    message: e.to_string(),
+                })?,
+                None => (*builtin).to_string(),
+            };
+            sources.push((name.to_string(), source));
+        }
+        let mut inline_each = false;
+        for (name, source) in &mut sources {
+            if name == EMAIL_HTML {
+                match super::inline::inline_template(source) {
+                    Some(inlined) => *source = inlined,
+                    None => {
+                        tracing::warn!(
+                            "{EMAIL_HTML}: its CSS cannot be inlined once for all digests; \
+                             inlining each digest instead (slower)"
+                        );
+                        inline_each = true;
+                    }
                 }
             }
-            tera.add_template_files(files)
-                .map_err(|e| load_error(&dir.display().to_string(), &e))?;
         }
+        let mut tera = Tera::default();
+        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| {
+                load_error(
+                    &dir.map_or("built-in templates".into(), |d| d.display().to_string()),
+                    &e,
+                )
+            })?;
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_markup);
         tera.register_filter(
             "md",
             |value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
@@ -124,15 +153,21 @@ impl Renderer {
                 Ok(tera::Value::String(markdown_escape(&s)))
             },
         );
-        Ok(Self { tera })
+        Ok(Self { tera, inline_each })
     }
 
     /// Renders the HTML and plain-text e-mail of a digest.
     pub fn render_email(&self, view: &DigestView) -> Result<RenderedEmail, RenderError> {
         let ctx = Context::from_serialize(view).map_err(|e| render_error("digest", &e))?;
-        let html = self.render("email/digest.html", &ctx)?;
+        let mut html = self.render(EMAIL_HTML, &ctx)?;
+        if self.inline_each {
+            html = super::inline::inline_css(&html).map_err(|e| RenderError::Render {
+                name: format!("{EMAIL_HTML} (CSS inlining)"),
+                message: e.to_string(),
+            })?;
+        }
         Ok(RenderedEmail {
-            html: inline_css(&html)?,
+            html,
             text: self.render("email/digest.txt", &ctx)?,
             markdown: self.render("email/digest.md", &ctx)?,
         })
@@ -151,23 +186,21 @@ impl Renderer {
     }
 }
 
-/// Moves the `<style>` rules of `html` into `style` attributes; `@media` rules stay in a
-/// `<style>` block. Never loads anything: remote stylesheets are off (and css-inline is built
-/// without its HTTP feature).
-pub fn inline_css(html: &str) -> Result<String, RenderError> {
-    css_inline::CSSInliner::options()
-        .inline_style_tags(true)
-        .keep_style_tags(false)
-        .keep_at_rules(true)
-        .keep_link_tags(false)
-        .load_remote_stylesheets(false)
-        .apply_width_attributes(true)
-        .build()
-        .inline(html)
-        .map_err(|e| RenderError::Render {
-            name: "email/digest.html (CSS inlining)".into(),
-            message: e.to_string(),
-        })
+/// Autoescaping for HTML and XML: `& < > " '`. (tera's default also escapes `/`, which only
+/// makes every link longer and harder to read in the e-mail's source.)
+fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn chain(e: &dyn std::error::Error) -> String {
@@ -200,7 +233,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_templates_compile() {
-        Renderer::new(None).unwrap();
+    fn builtin_templates_compile_and_the_email_is_inlined_once() {
+        let r = Renderer::new(None).unwrap();
+        assert!(
+            !r.inline_each,
+            "the built-in e-mail template inlines as a skeleton"
+        );
     }
 }

@@ -100,14 +100,15 @@ pub fn intro_html(markdown: &str) -> SanitizedHtml {
 /// links as `text [n]`, numbered from `first_number`. Returns the text and the links' URLs in
 /// order (links that are not http(s) keep their text and get no number).
 pub fn intro_text(markdown: &str, first_number: usize) -> (String, Vec<String>) {
-    let mut blocks: Vec<String> = Vec::new();
+    // (text, is a list item): list items follow each other without a blank line.
+    let mut blocks: Vec<(String, bool)> = Vec::new();
     let mut current = String::new();
     let mut prefix: Option<&str> = None;
     let mut links = Vec::new();
     let mut link_stack: Vec<Option<String>> = Vec::new();
     let mut list_depth = 0usize;
     let mut in_code = false;
-    let flush = |current: &mut String, prefix: Option<&str>, blocks: &mut Vec<String>| {
+    let flush = |current: &mut String, prefix: Option<&str>, blocks: &mut Vec<(String, bool)>| {
         if current.trim().is_empty() {
             current.clear();
             return;
@@ -119,7 +120,7 @@ pub fn intro_text(markdown: &str, first_number: usize) -> (String, Vec<String>) 
             }
             None => wrap(current, TEXT_WIDTH, ""),
         };
-        blocks.push(block);
+        blocks.push((block, prefix.is_some()));
         current.clear();
     };
     for event in parser(markdown) {
@@ -146,7 +147,7 @@ pub fn intro_text(markdown: &str, first_number: usize) -> (String, Vec<String>) 
                     .lines()
                     .map(|l| format!("    {}", clean_line(l)))
                     .collect();
-                blocks.push(code.join("\n"));
+                blocks.push((code.join("\n"), false));
                 current.clear();
             }
             Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
@@ -173,14 +174,23 @@ pub fn intro_text(markdown: &str, first_number: usize) -> (String, Vec<String>) 
             Event::SoftBreak | Event::HardBreak => current.push(' '),
             Event::Rule => {
                 flush(&mut current, prefix, &mut blocks);
-                blocks.push("-".repeat(TEXT_WIDTH / 2));
+                blocks.push(("-".repeat(TEXT_WIDTH / 2), false));
             }
             // Raw HTML in the note has no place in plain text.
             _ => {}
         }
     }
     flush(&mut current, prefix, &mut blocks);
-    (blocks.join("\n\n"), links)
+    let mut text = String::new();
+    let mut previous_item = false;
+    for (i, (block, item)) in blocks.iter().enumerate() {
+        if i > 0 {
+            text.push_str(if previous_item && *item { "\n" } else { "\n\n" });
+        }
+        text.push_str(block);
+        previous_item = *item;
+    }
+    (text, links)
 }
 
 #[cfg(test)]
@@ -242,7 +252,7 @@ mod tests {
         );
         assert!(text.contains("Welcome to week 47. Read the meetup notes [1] and this."));
         assert!(
-            text.contains("  - first point\n\n  - second point with a link [2]"),
+            text.contains("  - first point\n  - second point with a link [2]"),
             "{text}"
         );
         assert!(text.lines().all(|l| l.chars().count() <= TEXT_WIDTH));
