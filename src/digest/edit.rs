@@ -70,7 +70,8 @@ async fn resolve(pool: &Pool, ids: &[i64]) -> Result<Vec<Resolved>, DigestError>
 }
 
 /// Pins (`Pick::Pin`) or excludes (`Pick::Exclude`) the stories of `ids` in `week`. A copy of a
-/// story stands for its original. Pinning a story that a sent digest already settled fails.
+/// story stands for its original. Pinning a story that a sent digest carried fails (one that a
+/// sent digest cut or excluded may be pinned: it was never sent).
 pub async fn pick(
     pool: &Pool,
     week: DigestWeek,
@@ -83,11 +84,13 @@ pub async fn pick(
     let stories: Vec<i64> = resolved.iter().map(|r| r.story).collect();
     if pick == Pick::Pin {
         let settled = store::digests::settled(pool, &stories).await?;
-        if let Some(r) = resolved.iter().find(|r| settled.contains_key(&r.story)) {
-            return Err(DigestError::AlreadySent {
-                entry: r.given,
-                week: settled[&r.story],
-            });
+        for r in &resolved {
+            if let Some(s) = settled.get(&r.story).filter(|s| s.carried) {
+                return Err(DigestError::AlreadySent {
+                    entry: r.given,
+                    week: s.week,
+                });
+            }
         }
     }
     store::digest_edits::set_picks(pool, week, &stories, pick, now).await?;

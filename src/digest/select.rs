@@ -19,7 +19,8 @@
 //! rebuilt before it is sent simply takes the current candidates again.
 //!
 //! **The editor's hand.** Stories the organiser pinned into W come first (even from outside the
-//! window, unless a sent digest settled them) and are never cut; excluded stories never appear.
+//! window, or cut from an earlier sent digest, but never one a sent digest carried) and are
+//! never cut; excluded stories never appear.
 //!
 //! **Caps.** Taking the other candidates oldest first, a story is cut when the digest already
 //! holds `digest.max_stories` stories, or `digest.max_per_blog` stories of its blog (0: no
@@ -122,8 +123,9 @@ pub async fn select(
     pinned.retain(|e| e.story == e.id);
     pinned.extend(store::entries::by_ids(pool, &originals).await?);
     let pinned_ids: Vec<i64> = pinned.iter().map(|e| e.id).collect();
+    // A pin brings back a story a sent digest cut or excluded, never one it carried.
     let settled = store::digests::settled(pool, &pinned_ids).await?;
-    pinned.retain(|e| !settled.contains_key(&e.id));
+    pinned.retain(|e| !settled.get(&e.id).is_some_and(|s| s.carried));
     // Candidates carried by a sent digest are already gone; those it cut or excluded go here.
     let candidate_ids: Vec<i64> = candidates.iter().map(|e| e.id).collect();
     let settled = store::digests::settled(pool, &candidate_ids).await?;

@@ -174,18 +174,27 @@ pub async fn save(pool: &Pool, d: &NewDigest<'_>, now: DateTime<Utc>) -> Result<
     Ok(id)
 }
 
-/// Of `entries`, those a frozen digest already settled (carried, cut by a cap or excluded), with
-/// that digest's week: they never go into another digest.
+/// How a sent digest settled a story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    /// The sent digest's week.
+    pub week: DigestWeek,
+    /// Whether it carried the story (else it cut or excluded it).
+    pub carried: bool,
+}
+
+/// Of `entries`, those a frozen digest already settled (carried, cut by a cap or excluded):
+/// they never roll into another digest.
 pub async fn settled(
     pool: &Pool,
     entries: &[i64],
-) -> Result<std::collections::HashMap<i64, DigestWeek>, StoreError> {
+) -> Result<std::collections::HashMap<i64, Settled>, StoreError> {
     let mut out = std::collections::HashMap::new();
     for chunk in entries.chunks(400) {
         let mut qb = sqlx::QueryBuilder::<super::Db>::new(
-            "SELECT x.entry_id, d.week FROM (
-                SELECT digest_id, entry_id FROM digest_entries
-                UNION ALL SELECT digest_id, entry_id FROM digest_skipped) x
+            "SELECT x.entry_id, d.week, x.carried FROM (
+                SELECT digest_id, entry_id, 1 AS carried FROM digest_entries
+                UNION ALL SELECT digest_id, entry_id, 0 AS carried FROM digest_skipped) x
              JOIN digests d ON d.id = x.digest_id
              WHERE d.frozen_at IS NOT NULL AND x.entry_id IN (",
         );
@@ -193,13 +202,20 @@ pub async fn settled(
         for id in chunk {
             list.push_bind(*id);
         }
-        qb.push(")");
-        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(pool).await?;
-        for (id, week) in rows {
+        qb.push(") ORDER BY x.carried");
+        let rows: Vec<(i64, String, i64)> = qb.build_query_as().fetch_all(pool).await?;
+        // Carried rows come last, so they win over a skip in another digest.
+        for (id, week, carried) in rows {
             let week = week
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("digest week: {e}")))?;
-            out.insert(id, week);
+            out.insert(
+                id,
+                Settled {
+                    week,
+                    carried: carried == 1,
+                },
+            );
         }
     }
     Ok(out)

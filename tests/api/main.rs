@@ -3,9 +3,11 @@
 //! `chronicle` binary.
 
 mod cli;
+mod digest;
 mod end_to_end;
 mod feed_sources;
 mod fetching;
+mod golden;
 mod helpers;
 mod politeness;
 mod web;
