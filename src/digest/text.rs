@@ -97,9 +97,10 @@ pub fn intro_html(markdown: &str) -> SanitizedHtml {
 }
 
 /// The intro note as plain text wrapped at [`TEXT_WIDTH`]: paragraphs, `- ` list items, and
-/// links as `text [n]`, numbered from `first_number`. Returns the text and the links' URLs in
-/// order (links that are not http(s) keep their text and get no number).
-pub fn intro_text(markdown: &str, first_number: usize) -> (String, Vec<String>) {
+/// links as `text [n]`, numbered from `first_number` (`None`: links keep only their text).
+/// Returns the text and the links' URLs in order (links that are not http(s) keep their text
+/// and get no number).
+pub fn intro_text(markdown: &str, first_number: Option<usize>) -> (String, Vec<String>) {
     // (text, is a list item): list items follow each other without a blank line.
     let mut blocks: Vec<(String, bool)> = Vec::new();
     let mut current = String::new();
@@ -157,9 +158,9 @@ pub fn intro_text(markdown: &str, first_number: usize) -> (String, Vec<String>) 
                 link_stack.push(safe_url(&dest_url));
             }
             Event::End(TagEnd::Link) => {
-                if let Some(Some(url)) = link_stack.pop() {
+                if let (Some(Some(url)), Some(first)) = (link_stack.pop(), first_number) {
                     links.push(url);
-                    current.push_str(&format!(" [{}]", first_number + links.len() - 1));
+                    current.push_str(&format!(" [{}]", first + links.len() - 1));
                 }
             }
             Event::Start(Tag::Image { .. }) => current.push_str("[image: "),
@@ -244,7 +245,7 @@ mod tests {
             "Welcome to **week 47**. Read [the meetup notes](https://example.org/notes) \
              and [this](javascript:alert(1)).\n\n- first point\n- second point with a \
              [link](https://example.org/2)\n",
-            1,
+            Some(1),
         );
         assert_eq!(
             links,

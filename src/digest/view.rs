@@ -134,7 +134,7 @@ impl DigestView {
     ) -> Self {
         let tz = settings.digest.timezone.0;
         let intro = intro.map(str::trim).unwrap_or_default();
-        let (intro_text, intro_links) = intro_text(intro, 1);
+        let (intro_text, intro_links) = intro_text(intro, Some(1));
         let mut links: Vec<LinkView> = Vec::new();
         let push_link = |links: &mut Vec<LinkView>, url: String| {
             let number = links.len() + 1;
@@ -239,11 +239,10 @@ impl DigestView {
             .next()
             .map(|s| s.title.clone())
             .unwrap_or_default();
-        let preheader = if !intro_text.is_empty() {
-            clip(
-                &intro_text.split_whitespace().collect::<Vec<_>>().join(" "),
-                140,
-            )
+        let preheader = if !intro.is_empty() {
+            // The note without its link numbers, on one line.
+            let (plain, _) = super::text::intro_text(intro, None);
+            clip(&plain.split_whitespace().collect::<Vec<_>>().join(" "), 140)
         } else {
             match story_count {
                 0 => "A quiet week: no new posts.".to_string(),
