@@ -147,11 +147,21 @@ async fn digest_page(state: &AppState, week: &str) -> Result<Option<String>, Web
             .map(|t| t.format("%-d %B %Y").to_string())
             .unwrap_or_default(),
     };
-    Ok(Some(
-        state
-            .renderer
-            .render_page("web/digest.html", &page(state, body))?,
-    ))
+    // A template that expects what an older frozen view lacks must not hide the digest: show
+    // the e-mail as it was sent instead.
+    match state
+        .renderer
+        .render_page("web/digest.html", &page(state, body))
+    {
+        Ok(html) => Ok(Some(html)),
+        Err(e) => {
+            tracing::warn!("{e}; showing the digest's e-mail instead");
+            Ok(Some(
+                d.html
+                    .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+            ))
+        }
+    }
 }
 
 /// A 404 in the site's look (a plain one if the template fails).
