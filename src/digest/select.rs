@@ -12,7 +12,9 @@
 //! listed under it as "also on") that
 //! 1. were published in W, or were published in the `grace_days` before W starts and first seen
 //!    before W ended, and
-//! 2. no sent digest has *settled*: carried, cut by a cap, or excluded by the organiser.
+//! 2. no sent digest has *settled*: carried, cut by a cap, or excluded by the organiser — the
+//!    story's entry or any copy of it (deduplication may later make the entry that went out a
+//!    copy of an older one; the story still went out).
 //!
 //! A digest is frozen when sending starts, and only frozen digests settle stories, so across
 //! consecutive digests no story is lost within the grace period and none appears twice; a digest

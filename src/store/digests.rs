@@ -183,34 +183,38 @@ pub struct Settled {
     pub carried: bool,
 }
 
-/// Of `entries`, those a frozen digest already settled (carried, cut by a cap or excluded):
-/// they never roll into another digest.
+/// Of `stories` (ids of original entries), those a frozen digest already settled — carried, cut
+/// by a cap or excluded — through the entry itself or any copy of it: deduplication may regroup
+/// entries after a digest went out (the entry that was sent becoming a copy of an older one),
+/// and the story must still not go out twice. Settled stories never go into another digest.
 pub async fn settled(
     pool: &Pool,
-    entries: &[i64],
+    stories: &[i64],
 ) -> Result<std::collections::HashMap<i64, Settled>, StoreError> {
     let mut out = std::collections::HashMap::new();
-    for chunk in entries.chunks(400) {
-        let mut qb = sqlx::QueryBuilder::<super::Db>::new(
-            "SELECT x.entry_id, d.week, x.carried FROM (
+    for chunk in stories.chunks(300) {
+        let mut qb = sqlx::QueryBuilder::<super::Db>::new("SELECT CASE WHEN e.duplicate_of IN (");
+        push_list(&mut qb, chunk);
+        qb.push(
+            ") THEN e.duplicate_of ELSE e.id END AS story, d.week, x.carried FROM (
                 SELECT digest_id, entry_id, 1 AS carried FROM digest_entries
                 UNION ALL SELECT digest_id, entry_id, 0 AS carried FROM digest_skipped) x
              JOIN digests d ON d.id = x.digest_id
-             WHERE d.frozen_at IS NOT NULL AND x.entry_id IN (",
+             JOIN entries e ON e.id = x.entry_id
+             WHERE d.frozen_at IS NOT NULL AND (e.id IN (",
         );
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        qb.push(") ORDER BY x.carried");
+        push_list(&mut qb, chunk);
+        qb.push(") OR e.duplicate_of IN (");
+        push_list(&mut qb, chunk);
+        qb.push(")) ORDER BY x.carried, d.week");
         let rows: Vec<(i64, String, i64)> = qb.build_query_as().fetch_all(pool).await?;
         // Carried rows come last, so they win over a skip in another digest.
-        for (id, week, carried) in rows {
+        for (story, week, carried) in rows {
             let week = week
                 .parse()
                 .map_err(|e| StoreError::Corrupt(format!("digest week: {e}")))?;
             out.insert(
-                id,
+                story,
                 Settled {
                     week,
                     carried: carried == 1,
@@ -219,6 +223,13 @@ pub async fn settled(
         }
     }
     Ok(out)
+}
+
+fn push_list(qb: &mut sqlx::QueryBuilder<'_, super::Db>, ids: &[i64]) {
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
 }
 
 /// Freezes a digest and snapshots its recipients (the subscribers confirmed now) into the
