@@ -35,8 +35,11 @@ pub struct App {
 /// What `send` did.
 #[derive(Debug, Clone)]
 pub enum SendOutcome {
-    /// The week had no story: nothing was sent.
+    /// The week had no story and `digest.send_empty` is false: nothing was sent.
     Empty(DigestRecord),
+    /// The week had fewer than `digest.min_stories` stories: nothing was sent, and the stories
+    /// stay candidates for the next digest (within the grace period).
+    BelowMinimum(DigestRecord),
     /// The ledger was worked through.
     Sent(DigestRecord, SendReport),
 }
@@ -106,7 +109,8 @@ impl App {
 
     /// The last week that has ended, in `digest.timezone`.
     pub fn last_complete_week(&self, now: DateTime<Utc>) -> DigestWeek {
-        DigestWeek::last_complete(now, self.settings.digest.timezone.0)
+        let d = &self.settings.digest;
+        DigestWeek::last_complete(now, d.timezone.0, d.week_starts.0)
     }
 
     /// Builds (or returns the frozen) digest of `week`.
@@ -115,11 +119,20 @@ impl App {
     }
 
     /// Builds the digest of `week` if it is not frozen yet, then sends it to every recipient
-    /// who has not had it. A week without stories sends nothing.
+    /// who has not had it. A week without stories sends nothing unless `digest.send_empty`; a
+    /// week with fewer than `digest.min_stories` stories sends nothing. A frozen digest always
+    /// resumes sending.
     pub async fn send(&self, week: DigestWeek) -> anyhow::Result<SendOutcome> {
         let digest = self.digest(week).await?;
-        if digest.story_count == 0 && digest.frozen_at.is_none() {
-            return Ok(SendOutcome::Empty(digest));
+        if digest.frozen_at.is_none() {
+            let d = &self.settings.digest;
+            let count = usize::try_from(digest.story_count).unwrap_or(0);
+            if count == 0 && !d.send_empty {
+                return Ok(SendOutcome::Empty(digest));
+            }
+            if count > 0 && count < d.min_stories {
+                return Ok(SendOutcome::BelowMinimum(digest));
+            }
         }
         let report = mail::send_digest(&self.pool, &self.mailer, &self.settings, &digest).await?;
         let digest = store::digests::get(&self.pool, week)

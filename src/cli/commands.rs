@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::feeds::{clip, feeds, fetch};
-use super::{Cli, Command, EntriesCommand, Format, SubscribersCommand};
+use super::{Cli, Command, EntriesCommand, SubscribersCommand};
 use crate::app::{App, Application, SendOutcome, cancel_on_signals};
 use crate::config::Settings;
 use crate::domain::SubscriberEmail;
@@ -25,41 +25,28 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Feeds(cmd) => feeds(&app, cmd).await,
         Command::Fetch(args) => fetch(&app, args.all, args.feed.as_deref()).await,
-        Command::Digest(args) => {
-            let week = args
-                .week
-                .unwrap_or_else(|| app.last_complete_week(Utc::now()));
-            let d = app.digest(week).await?;
-            let home = app.settings.site.link("");
-            let body = match args.format {
-                Format::Html => d
-                    .html
-                    .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
-                Format::Text => d
-                    .text
-                    .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
-                Format::Markdown => d.markdown.clone(),
-            };
-            match args.out {
-                Some(path) => {
-                    std::fs::write(&path, body)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!(
-                        "digest {week}: {} stories written to {}",
-                        d.story_count,
-                        path.display()
-                    );
-                }
-                None => std::io::stdout().write_all(body.as_bytes())?,
-            }
-            Ok(())
-        }
+        Command::Digest(args) => super::digest::digest(&app, args).await,
         Command::Send(args) => {
             let week = args
                 .week
                 .unwrap_or_else(|| app.last_complete_week(Utc::now()));
             match app.send(week).await? {
-                SendOutcome::Empty(_) => println!("digest {week} has no stories: nothing sent"),
+                SendOutcome::Empty(_) => println!(
+                    "digest {week} has no stories: nothing sent (digest.send_empty = false)"
+                ),
+                SendOutcome::BelowMinimum(d) => println!(
+                    "digest {week} has {} {}, fewer than digest.min_stories = {}: nothing sent; \
+                     they go into the next digest if published within digest.grace_days = {} \
+                     days before its week",
+                    d.story_count,
+                    if d.story_count == 1 {
+                        "story"
+                    } else {
+                        "stories"
+                    },
+                    app.settings.digest.min_stories,
+                    app.settings.digest.grace_days
+                ),
                 SendOutcome::Sent(_, r) => {
                     println!(
                         "digest {week}: {} sent now; ledger: {} sent, {} failed, {} skipped, {} pending",

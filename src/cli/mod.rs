@@ -1,6 +1,7 @@
 //! The command tree (clap). Handlers live in `commands`; this file only declares.
 
 mod commands;
+mod digest;
 mod feeds;
 
 use std::path::PathBuf;
@@ -49,7 +50,8 @@ pub enum Command {
     Feeds(FeedsCommand),
     /// Poll feeds: the due ones, all of them, or one.
     Fetch(FetchArgs),
-    /// Build a week's digest and print it (HTML or plain text).
+    /// Build a week's digest and print it (HTML, plain text or Markdown); edit it before it is
+    /// sent (intro note, pinned and excluded stories).
     Digest(DigestArgs),
     /// Send a week's digest to every confirmed subscriber who has not had it yet.
     Send(SendArgs),
@@ -136,7 +138,11 @@ pub enum Format {
 
 /// `digest`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DigestArgs {
+    /// Edit the week's digest before it is sent, or list its stories.
+    #[command(subcommand)]
+    pub command: Option<DigestCommand>,
     /// ISO week, e.g. 2026-W47 (default: the last complete week in digest.timezone).
     #[arg(long, value_name = "YYYY-Www")]
     pub week: Option<DigestWeek>,
@@ -144,8 +150,56 @@ pub struct DigestArgs {
     #[arg(long, value_enum, default_value_t = Format::Html)]
     pub format: Format,
     /// Write to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, visible_alias = "output", value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// `digest edit|pin|unpin|exclude|include|stories`
+#[derive(Debug, Subcommand)]
+pub enum DigestCommand {
+    /// Write, replace or remove the week's intro note: Markdown shown above the stories (as HTML
+    /// in the e-mail and on the web, as text in the plain-text part, as is in Markdown).
+    #[command(group(clap::ArgGroup::new("note").required(true).args(["intro_file", "intro", "clear_intro"])))]
+    Edit {
+        /// ISO week (default: the last complete week).
+        #[arg(long, value_name = "YYYY-Www")]
+        week: Option<DigestWeek>,
+        /// Read the note from this Markdown file.
+        #[arg(long, value_name = "FILE")]
+        intro_file: Option<PathBuf>,
+        /// The note itself, as Markdown.
+        #[arg(long, value_name = "MARKDOWN")]
+        intro: Option<String>,
+        /// Remove the note.
+        #[arg(long)]
+        clear_intro: bool,
+    },
+    /// Pin stories: they come first and are never cut by a cap (ids from `entries list` or
+    /// `digest stories`).
+    Pin(PickArgs),
+    /// Undo `pin`.
+    Unpin(PickArgs),
+    /// Keep stories out of the week's digest.
+    Exclude(PickArgs),
+    /// Undo `exclude`.
+    Include(PickArgs),
+    /// List the week's stories in order, with their entry ids, pins and exclusions.
+    Stories {
+        /// ISO week (default: the last complete week).
+        #[arg(long, value_name = "YYYY-Www")]
+        week: Option<DigestWeek>,
+    },
+}
+
+/// Arguments of `digest pin|unpin|exclude|include`.
+#[derive(Debug, Args)]
+pub struct PickArgs {
+    /// ISO week (default: the last complete week).
+    #[arg(long, value_name = "YYYY-Www")]
+    pub week: Option<DigestWeek>,
+    /// Entry ids.
+    #[arg(required = true, value_name = "ENTRY-ID")]
+    pub entries: Vec<i64>,
 }
 
 /// `send`

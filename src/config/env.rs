@@ -12,7 +12,16 @@ pub(super) fn one_line(e: &toml::de::Error, text: &str) -> String {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            format!("line {line}, column {column}: {message}")
+            // Name the key when toml's message does not (e.g. "invalid type: ...").
+            let line_text = text.lines().nth(line - 1).unwrap_or_default();
+            let key = line_text
+                .split_once('=')
+                .map(|(k, _)| k.trim().trim_matches('"'))
+                .filter(|k| !k.is_empty() && !k.starts_with('#') && !message.contains(*k));
+            match key {
+                Some(key) => format!("line {line}, column {column}, key `{key}`: {message}"),
+                None => format!("line {line}, column {column}: {message}"),
+            }
         }
         None => message,
     }

@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::FeedUrl;
 
+mod digest;
 mod env;
 mod values;
 
+pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
 use env::{apply_env, one_line};
-pub use values::{CronExpr, Mailbox, TimeZone};
+pub use values::{CronExpr, Mailbox, TimeZone, WeekStart};
 
 /// Prefix of environment variables that override configuration keys.
 pub const ENV_PREFIX: &str = "CHRONICLE_";
@@ -220,31 +222,6 @@ impl FetchSettings {
     }
 }
 
-/// `[digest]`
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DigestSettings {
-    /// IANA time zone in which weeks start and end.
-    pub timezone: TimeZone,
-    /// A folder with copies of the templates to use instead of the built-in ones.
-    pub templates: Option<PathBuf>,
-    /// Most stories in one digest.
-    pub max_stories: usize,
-    /// Words kept in a story's excerpt.
-    pub excerpt_words: usize,
-}
-
-impl Default for DigestSettings {
-    fn default() -> Self {
-        Self {
-            timezone: TimeZone(chrono_tz::UTC),
-            templates: None,
-            max_stories: 200,
-            excerpt_words: 60,
-        }
-    }
-}
-
 /// How the SMTP connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -437,6 +414,7 @@ impl Settings {
                 "smtp.username and smtp.password go together: set both or neither".into(),
             ));
         }
+        self.digest.validate()?;
         if !(self.database.url.starts_with("sqlite:")) {
             return Err(ConfigError::Invalid(format!(
                 "database.url must start with `sqlite:` (PostgreSQL is not supported yet), got `{}`",

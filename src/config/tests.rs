@@ -118,3 +118,78 @@ fn mailbox_parses_name_and_address() {
     assert_eq!(m.email.as_ref(), "news@example.org");
     assert!(Mailbox::from_str("not an address").is_err());
 }
+
+#[test]
+fn digest_keys_have_defaults_and_are_read() {
+    let s = load("", &[]).unwrap();
+    assert_eq!(s.digest.week_starts.0, chrono::Weekday::Mon);
+    assert_eq!(s.digest.grace_days, 14);
+    assert_eq!(s.digest.min_stories, 1);
+    assert_eq!(s.digest.max_per_blog, 0);
+    assert_eq!(s.digest.group_by, GroupBy::None);
+    assert_eq!(s.digest.order, StoryOrder::Oldest);
+    assert!(!s.digest.send_empty);
+    let s = load(
+        "[digest]\nweek_starts = \"Sunday\"\ngrace_days = 7\nmax_per_blog = 3\n\
+         group_by = \"tag\"\norder = \"newest\"\nmin_stories = 0\nsend_empty = true\n",
+        &[("CHRONICLE_DIGEST__MAX_STORIES", "50")],
+    )
+    .unwrap();
+    assert_eq!(s.digest.week_starts.0, chrono::Weekday::Sun);
+    assert_eq!(s.digest.grace_days, 7);
+    assert_eq!(s.digest.max_per_blog, 3);
+    assert_eq!(s.digest.group_by, GroupBy::Tag);
+    assert_eq!(s.digest.order, StoryOrder::Newest);
+    assert!(s.digest.send_empty);
+    assert_eq!(s.digest.max_stories, 50);
+    let s = load("", &[("CHRONICLE_DIGEST__WEEK_STARTS", "sat")]).unwrap();
+    assert_eq!(s.digest.week_starts.0, chrono::Weekday::Sat);
+}
+
+#[test]
+fn bad_digest_values_are_named() {
+    for (text, words) in [
+        (
+            "[digest]\nweek_starts = \"funday\"\n",
+            vec!["funday", "sunday", "line 2"],
+        ),
+        (
+            "[digest]\ngroup_by = \"author\"\n",
+            vec!["author", "blog", "tag", "line 2"],
+        ),
+        (
+            "[digest]\norder = \"random\"\n",
+            vec!["random", "newest", "line 2"],
+        ),
+        ("[digest]\ngrace_days = -1\n", vec!["grace_days", "line 2"]),
+        (
+            "[digest]\nsend_empty = \"no\"\n",
+            vec!["send_empty", "line 2"],
+        ),
+        (
+            "[digest]\nmax_stories = 0\n",
+            vec!["digest.max_stories", "at least 1"],
+        ),
+        (
+            "[digest]\nmin_stories = 10\nmax_stories = 5\n",
+            vec!["digest.min_stories (10)", "digest.max_stories (5)"],
+        ),
+        (
+            "[digest]\nsend_empty = true\n",
+            vec!["digest.send_empty", "digest.min_stories = 0"],
+        ),
+    ] {
+        let err = load(text, &[]).unwrap_err().to_string();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        for w in words {
+            assert!(err.contains(w), "{text:?}: `{err}` lacks `{w}`");
+        }
+    }
+    let err = load("", &[("CHRONICLE_DIGEST__GROUP_BY", "colour")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CHRONICLE_DIGEST__GROUP_BY") && err.contains("colour"),
+        "{err}"
+    );
+}

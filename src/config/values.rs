@@ -28,6 +28,41 @@ impl<'de> Deserialize<'de> for TimeZone {
     }
 }
 
+/// The weekday a digest's week starts on, read from `monday` … `sunday` (or `mon` … `sun`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekStart(pub chrono::Weekday);
+
+impl Serialize for WeekStart {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let name = match self.0 {
+            chrono::Weekday::Mon => "monday",
+            chrono::Weekday::Tue => "tuesday",
+            chrono::Weekday::Wed => "wednesday",
+            chrono::Weekday::Thu => "thursday",
+            chrono::Weekday::Fri => "friday",
+            chrono::Weekday::Sat => "saturday",
+            chrono::Weekday::Sun => "sunday",
+        };
+        s.serialize_str(name)
+    }
+}
+
+impl<'de> Deserialize<'de> for WeekStart {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        // chrono accepts full English names and three-letter abbreviations, any case.
+        s.trim()
+            .parse::<chrono::Weekday>()
+            .map(WeekStart)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "unknown weekday `{s}`: use monday, tuesday, wednesday, thursday, friday, \
+                 saturday or sunday"
+                ))
+            })
+    }
+}
+
 /// A cron expression, checked when the configuration is read.
 ///
 /// Accepts the classic five fields (`min hour day month weekday`) and the `cron` crate's six or

@@ -61,6 +61,11 @@ pub async fn run_job(app: &App, job: Job) -> JobOutcome {
                 let week = app.last_complete_week(Utc::now());
                 Ok(match app.send(week).await? {
                     SendOutcome::Empty(_) => format!("digest {week}: no stories, nothing sent"),
+                    SendOutcome::BelowMinimum(d) => format!(
+                        "digest {week}: {} stories, fewer than digest.min_stories = {}: nothing \
+                         sent, they roll into the next digest",
+                        d.story_count, app.settings.digest.min_stories
+                    ),
                     SendOutcome::Sent(_, r) => format!(
                         "digest {week}: {} sent now, {} sent in all, {} failed",
                         r.sent, r.tally.sent, r.tally.failed

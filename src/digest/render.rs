@@ -1,22 +1,20 @@
 //! Rendering with tera, built once at start from `templates/` (embedded in the binary) with any
 //! file of the same name in `digest.templates` taking precedence. Templates receive only
 //! serializable view structs; autoescape is on for `.html` and `.xml`, and the only HTML printed
-//! unescaped is a [`SanitizedHtml`](crate::domain::SanitizedHtml).
+//! unescaped is a [`SanitizedHtml`](crate::domain::SanitizedHtml). The HTML e-mail's `<style>`
+//! rules are then inlined with css-inline (mail clients drop or ignore `<style>`), keeping the
+//! `@media` rules (dark mode, narrow screens) in a `<style>` block of their own.
 
 use std::path::Path;
 
-use chrono::Datelike;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::config::Settings;
-use crate::domain::{DigestWeek, Entry};
+use super::text::markdown_escape;
+use super::view::DigestView;
 
-/// Stands in the rendered e-mail for each recipient's own unsubscribe link; replaced at send time.
-pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
-
-/// Text wrap width of the plain-text e-mail.
-pub const TEXT_WIDTH: usize = 72;
+/// The HTML e-mail template, whose CSS is inlined.
+const EMAIL_HTML: &str = "email/digest.html";
 
 /// The built-in templates, by name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -43,6 +41,14 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "web/digests.html",
         include_str!("../../templates/web/digests.html"),
+    ),
+    (
+        "web/digest.html",
+        include_str!("../../templates/web/digest.html"),
+    ),
+    (
+        "web/not_found.html",
+        include_str!("../../templates/web/not_found.html"),
     ),
     (
         "web/message.html",
@@ -90,183 +96,56 @@ pub struct RenderedEmail {
     pub markdown: String,
 }
 
-/// Escapes text for Markdown: the characters that would start emphasis, links, headings, code,
-/// lists or HTML are backslash-escaped.
-pub fn markdown_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '!' | '(' | ')' | '~'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// One story as templates see it.
-#[derive(Debug, Clone, Serialize)]
-pub struct StoryView {
-    /// 1-based number (the plain text's link reference).
-    pub number: usize,
-    /// Plain-text title (escaped by the template).
-    pub title: String,
-    /// The title wrapped for plain text.
-    pub title_wrapped: String,
-    /// Link to the original post.
-    pub url: Option<String>,
-    /// Author, if known.
-    pub author: Option<String>,
-    /// The blog's name.
-    pub blog: String,
-    /// Publication date, e.g. `Tue 17 Nov`.
-    pub date: String,
-    /// Publication date, RFC 3339.
-    pub date_iso: String,
-    /// Minutes to read the whole post.
-    pub reading_minutes: u32,
-    /// Plain-text excerpt.
-    pub excerpt: String,
-    /// The excerpt wrapped and indented for plain text.
-    pub excerpt_wrapped: String,
-}
-
-/// A digest as templates see it.
-#[derive(Debug, Clone, Serialize)]
-pub struct DigestView {
-    /// The community's name.
-    pub site_title: String,
-    /// The community's one-line description.
-    pub site_description: String,
-    /// Home page of the site.
-    pub site_url: String,
-    /// This digest on the web archive.
-    pub archive_url: String,
-    /// ISO week, e.g. `2026-W47`.
-    pub week: String,
-    /// Week label, e.g. `16–22 November 2026`.
-    pub week_label: String,
-    /// E-mail subject.
-    pub subject: String,
-    /// Preheader: the inbox preview line.
-    pub preheader: String,
-    /// The stories.
-    pub stories: Vec<StoryView>,
-    /// Number of distinct blogs.
-    pub blog_count: usize,
-    /// The organiser's contact line.
-    pub contact: String,
-    /// Per-recipient unsubscribe link (a placeholder until sending).
-    pub unsubscribe_url: String,
-}
-
-impl DigestView {
-    /// The view of `week`'s digest holding `stories`.
-    pub fn new(settings: &Settings, week: DigestWeek, stories: &[Entry]) -> Self {
-        let tz = settings.digest.timezone.0;
-        let stories: Vec<StoryView> = stories
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let local = e.published.with_timezone(&tz);
-                let excerpt =
-                    crate::ingest::text::excerpt(&e.summary, settings.digest.excerpt_words);
-                StoryView {
-                    number: i + 1,
-                    title: e.title.clone(),
-                    title_wrapped: wrap(&format!("[{}] {}", i + 1, e.title), TEXT_WIDTH, ""),
-                    url: e.url.clone(),
-                    author: e.author.clone(),
-                    blog: e.feed_title.clone(),
-                    date: format!("{} {} {}", local.weekday(), local.day(), local.format("%b")),
-                    date_iso: e.published.to_rfc3339(),
-                    reading_minutes: e.reading_minutes(),
-                    excerpt_wrapped: wrap(&excerpt, TEXT_WIDTH, "    "),
-                    excerpt,
-                }
-            })
-            .collect();
-        let mut blogs: Vec<&str> = stories.iter().map(|s| s.blog.as_str()).collect();
-        blogs.sort_unstable();
-        blogs.dedup();
-        let site = &settings.site;
-        let subject = format!("{} · Week {} ({})", site.title, week, week.label());
-        let preheader = match stories.len() {
-            0 => "A quiet week: no new posts.".to_string(),
-            1 => format!("1 new post: {}", stories[0].title),
-            n => format!(
-                "{n} new posts from {} blogs, starting with “{}”",
-                blogs.len(),
-                stories[0].title
-            ),
-        };
-        Self {
-            site_title: site.title.clone(),
-            site_description: site.description.clone(),
-            site_url: site.link(""),
-            archive_url: site.link(&format!("digests/{week}")),
-            week: week.to_string(),
-            week_label: week.label(),
-            subject,
-            preheader,
-            blog_count: blogs.len(),
-            stories,
-            contact: site.contact.clone(),
-            unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER.to_string(),
-        }
-    }
-}
-
-/// Wraps `text` at `width` columns on word boundaries, prefixing every line with `indent`.
-pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::from(indent);
-    let mut line_len = indent.chars().count();
-    for word in text.split_whitespace() {
-        let wlen = word.chars().count();
-        if line_len > indent.chars().count() && line_len + 1 + wlen > width {
-            out.push_str(line.trim_end());
-            out.push('\n');
-            line = String::from(indent);
-            line_len = indent.chars().count();
-        }
-        if line_len > indent.chars().count() {
-            line.push(' ');
-            line_len += 1;
-        }
-        line.push_str(word);
-        line_len += wlen;
-    }
-    out.push_str(line.trim_end());
-    out
-}
-
 /// Compiled templates.
 #[derive(Debug, Clone)]
 pub struct Renderer {
     tera: Tera,
+    /// The e-mail template could not be inlined once (see [`super::inline`]): inline each
+    /// rendering instead.
+    inline_each: bool,
 }
 
 impl Renderer {
-    /// Compiles the built-in templates, overridden by same-named files under `dir`.
+    /// Compiles the built-in templates, overridden by same-named files under `dir`, with the
+    /// e-mail template's CSS inlined once (see [`super::inline`]).
     pub fn new(dir: Option<&Path>) -> Result<Self, RenderError> {
-        let mut tera = Tera::default();
-        tera.add_raw_templates(BUILTIN.iter().copied())
-            .map_err(|e| load_error("built-in templates", &e))?;
-        if let Some(dir) = dir {
-            let mut files = Vec::new();
-            for (name, _) in BUILTIN {
-                let path = dir.join(name);
-                if path.is_file() {
-                    files.push((path, Some(name.to_string())));
+        let mut sources: Vec<(String, String)> = Vec::with_capacity(BUILTIN.len());
+        for (name, builtin) in BUILTIN {
+            let path = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+            let source = match path {
+                Some(path) => std::fs::read_to_string(&path).map_err(|e| RenderError::Load {
+                    name: path.display().to_string(),
+                    message: e.to_string(),
+                })?,
+                None => (*builtin).to_string(),
+            };
+            sources.push((name.to_string(), source));
+        }
+        let mut inline_each = false;
+        for (name, source) in &mut sources {
+            if name == EMAIL_HTML {
+                match super::inline::inline_template(source) {
+                    Some(inlined) => *source = inlined,
+                    None => {
+                        tracing::warn!(
+                            "{EMAIL_HTML}: its CSS cannot be inlined once for all digests; \
+                             inlining each digest instead (slower)"
+                        );
+                        inline_each = true;
+                    }
                 }
             }
-            tera.add_template_files(files)
-                .map_err(|e| load_error(&dir.display().to_string(), &e))?;
         }
+        let mut tera = Tera::default();
+        tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+            .map_err(|e| {
+                load_error(
+                    &dir.map_or("built-in templates".into(), |d| d.display().to_string()),
+                    &e,
+                )
+            })?;
         tera.autoescape_on(vec![".html", ".xml"]);
+        tera.set_escape_fn(escape_markup);
         tera.register_filter(
             "md",
             |value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
@@ -274,14 +153,21 @@ impl Renderer {
                 Ok(tera::Value::String(markdown_escape(&s)))
             },
         );
-        Ok(Self { tera })
+        Ok(Self { tera, inline_each })
     }
 
     /// Renders the HTML and plain-text e-mail of a digest.
     pub fn render_email(&self, view: &DigestView) -> Result<RenderedEmail, RenderError> {
         let ctx = Context::from_serialize(view).map_err(|e| render_error("digest", &e))?;
+        let mut html = self.render(EMAIL_HTML, &ctx)?;
+        if self.inline_each {
+            html = super::inline::inline_css(&html).map_err(|e| RenderError::Render {
+                name: format!("{EMAIL_HTML} (CSS inlining)"),
+                message: e.to_string(),
+            })?;
+        }
         Ok(RenderedEmail {
-            html: self.render("email/digest.html", &ctx)?,
+            html,
             text: self.render("email/digest.txt", &ctx)?,
             markdown: self.render("email/digest.md", &ctx)?,
         })
@@ -298,6 +184,23 @@ impl Renderer {
             .render(name, ctx)
             .map_err(|e| render_error(name, &e))
     }
+}
+
+/// Autoescaping for HTML and XML: `& < > " '`. (tera's default also escapes `/`, which only
+/// makes every link longer and harder to read in the e-mail's source.)
+fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn chain(e: &dyn std::error::Error) -> String {
@@ -330,26 +233,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrap_respects_width_and_indent() {
-        let text = "word ".repeat(40);
-        let w = wrap(&text, 20, "    ");
-        for line in w.lines() {
-            assert!(line.chars().count() <= 20, "{line:?}");
-            assert!(line.starts_with("    "));
-        }
-        assert_eq!(wrap("short", 72, ""), "short");
-    }
-
-    #[test]
-    fn markdown_escaping() {
-        assert_eq!(
-            markdown_escape("C# [tips] *now* <b>"),
-            "C\\# \\[tips\\] \\*now\\* \\<b\\>"
+    fn builtin_templates_compile_and_the_email_is_inlined_once() {
+        let r = Renderer::new(None).unwrap();
+        assert!(
+            !r.inline_each,
+            "the built-in e-mail template inlines as a skeleton"
         );
-    }
-
-    #[test]
-    fn builtin_templates_compile() {
-        Renderer::new(None).unwrap();
     }
 }

@@ -226,6 +226,24 @@ pub async fn digest_candidates(
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
 }
 
+/// The entries with these ids (unknown ids are left out), by id.
+pub async fn by_ids(pool: &Pool, ids: &[i64]) -> Result<Vec<Entry>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<super::Db>::new(format!("{SELECT} WHERE e.id IN ("));
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(") ORDER BY e.id");
+        let rows = qb.build().fetch_all(pool).await?;
+        for row in &rows {
+            out.push(entry(row)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Another place where a story was published ("also on ...").
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AlsoOn {

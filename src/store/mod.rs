@@ -5,6 +5,7 @@
 //! (`BIGINT`) and booleans as `0/1`, which keeps the SQL portable to PostgreSQL.
 
 pub mod deliveries;
+pub mod digest_edits;
 pub mod digests;
 pub mod entries;
 mod error;

@@ -125,7 +125,7 @@ pub async fn digests(State(state): State<AppState>) -> Result<Response, WebError
         .map(|d| Item {
             subject: d.subject.clone(),
             url: state.settings.site.link(&format!("digests/{}", d.week)),
-            label: d.week.label(),
+            label: d.week.label(state.settings.digest.week_starts.0),
             story_count: d.story_count,
             published: rfc3339(d.frozen_at.unwrap_or(d.created_at)),
             html: d

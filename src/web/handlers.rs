@@ -40,10 +40,10 @@ struct DigestItem {
     sent: String,
 }
 
-fn item(d: &store::digests::DigestRecord) -> DigestItem {
+fn item(state: &AppState, d: &store::digests::DigestRecord) -> DigestItem {
     DigestItem {
         week: d.week.to_string(),
-        label: d.week.label(),
+        label: d.week.label(state.settings.digest.week_starts.0),
         subject: d.subject.clone(),
         story_count: d.story_count,
         sent: d
@@ -63,7 +63,7 @@ pub async fn home(State(state): State<AppState>) -> Result<Html<String>, WebErro
     let digests = store::digests::list_frozen(&state.pool).await?;
     let feeds = store::feeds::list(&state.pool).await?;
     let body = Home {
-        latest: digests.first().map(item),
+        latest: digests.first().map(|d| item(&state, d)),
         feed_count: feeds.iter().filter(|f| f.enabled).count(),
     };
     Ok(Html(
@@ -95,7 +95,7 @@ pub async fn digests(State(state): State<AppState>) -> Result<Html<String>, WebE
     }
     let digests = store::digests::list_frozen(&state.pool).await?;
     let body = List {
-        digests: digests.iter().map(item).collect(),
+        digests: digests.iter().map(|d| item(&state, d)).collect(),
     };
     Ok(Html(
         state
@@ -104,21 +104,80 @@ pub async fn digests(State(state): State<AppState>) -> Result<Html<String>, WebE
     ))
 }
 
-/// `GET /digests/{week}`: exactly the HTML that was sent, with the personal unsubscribe link
-/// replaced by the site's home.
-pub async fn digest(
-    State(state): State<AppState>,
-    Path(week): Path<String>,
-) -> Result<Html<String>, WebError> {
-    let week: DigestWeek = week.parse().map_err(|_| WebError::NotFound)?;
-    let d = store::digests::get(&state.pool, week)
+/// `GET /digests/{week}`: the digest as it was sent, in the site's look. The page is rendered
+/// from the view frozen with the digest (`web/digest.html`), so later changes to entries never
+/// show; a digest frozen before views were kept shows its e-mail HTML. An unknown or unsent week
+/// is a 404 page.
+pub async fn digest(State(state): State<AppState>, Path(week): Path<String>) -> Response {
+    match digest_page(&state, &week).await {
+        Ok(Some(html)) => Html(html).into_response(),
+        Ok(None) => not_found_page(&state),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn digest_page(state: &AppState, week: &str) -> Result<Option<String>, WebError> {
+    let Ok(week) = week.parse::<DigestWeek>() else {
+        return Ok(None);
+    };
+    let Some(d) = store::digests::get(&state.pool, week)
         .await?
         .filter(|d| d.frozen_at.is_some())
-        .ok_or(WebError::NotFound)?;
-    Ok(Html(d.html.replace(
-        crate::digest::UNSUBSCRIBE_PLACEHOLDER,
-        &state.settings.site.link(""),
-    )))
+    else {
+        return Ok(None);
+    };
+    let home = state.settings.site.link("");
+    if d.view.is_empty() {
+        return Ok(Some(
+            d.html
+                .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+        ));
+    }
+    #[derive(Serialize)]
+    struct DigestPage {
+        digest: serde_json::Value,
+        sent: String,
+    }
+    let view: serde_json::Value = serde_json::from_str(&d.view)
+        .map_err(|e| WebError::Store(store::StoreError::Corrupt(format!("digest view: {e}"))))?;
+    let body = DigestPage {
+        digest: view,
+        sent: d
+            .frozen_at
+            .map(|t| t.format("%-d %B %Y").to_string())
+            .unwrap_or_default(),
+    };
+    // A template that expects what an older frozen view lacks must not hide the digest: show
+    // the e-mail as it was sent instead.
+    match state
+        .renderer
+        .render_page("web/digest.html", &page(state, body))
+    {
+        Ok(html) => Ok(Some(html)),
+        Err(e) => {
+            tracing::warn!("{e}; showing the digest's e-mail instead");
+            Ok(Some(
+                d.html
+                    .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+            ))
+        }
+    }
+}
+
+/// A 404 in the site's look (a plain one if the template fails).
+fn not_found_page(state: &AppState) -> Response {
+    #[derive(Serialize)]
+    struct Empty {}
+    match state
+        .renderer
+        .render_page("web/not_found.html", &page(state, Empty {}))
+    {
+        Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!("404 page: {e}");
+            WebError::NotFound.into_response()
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -179,6 +238,6 @@ pub async fn unsubscribe(
 }
 
 /// Anything else.
-pub async fn not_found() -> WebError {
-    WebError::NotFound
+pub async fn not_found(State(state): State<AppState>) -> Response {
+    not_found_page(&state)
 }

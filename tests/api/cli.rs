@@ -31,6 +31,16 @@ fn help_lists_every_subcommand_and_flag() {
         ),
         (vec!["send", "--help"], vec!["--week"]),
         (
+            vec!["digest", "edit", "--help"],
+            vec!["--week", "--intro-file", "--intro", "--clear-intro"],
+        ),
+        (vec!["digest", "pin", "--help"], vec!["--week", "ENTRY-ID"]),
+        (
+            vec!["digest", "exclude", "--help"],
+            vec!["--week", "ENTRY-ID"],
+        ),
+        (vec!["digest", "stories", "--help"], vec!["--week"]),
+        (
             vec!["entries", "list", "--help"],
             vec!["--feed", "--since", "--json"],
         ),

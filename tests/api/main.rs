@@ -2,12 +2,15 @@
 //! 127.0.0.1 serving fixture feeds, a real SMTP server (aiosmtpd) over TCP, and the real
 //! `chronicle` binary.
 
+mod browser;
 mod cli;
 mod conformance;
+mod digest;
 mod end_to_end;
 mod entries;
 mod feed_sources;
 mod fetching;
+mod golden;
 mod helpers;
 mod politeness;
 mod real_feeds;

@@ -112,6 +112,7 @@ impl FeedServer {
             .route("/dynamic/{name}", get(dynamic))
             .route("/tests/{*path}", get(feedparser_case))
             .route("/fixtures/{*path}", get(any_fixture))
+            .route("/images/{name}", get(image))
             .with_state(state.clone());
         let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -137,6 +138,11 @@ impl FeedServer {
             state,
             stop: Some(stop),
         }
+    }
+
+    /// URL of a fixture image.
+    pub fn image_url(&self, name: &str) -> String {
+        format!("{}/images/{name}", self.base)
     }
 
     /// URL of a fixture feed.
@@ -417,6 +423,18 @@ async fn any_fixture(State(state): State<FeedState>, UrlPath(path): UrlPath<Stri
     }
     match std::fs::read(fixtures().join(&path)) {
         Ok(body) => ([(header::CONTENT_TYPE, "application/xml")], body).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `tests/fixtures/images/<name>` as a PNG (thumbnails in rendered digests).
+async fn image(State(state): State<FeedState>, UrlPath(name): UrlPath<String>) -> Response {
+    hit(&state, format!("/images/{name}"));
+    if name.contains('/') || name.contains("..") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match std::fs::read(fixtures().join("images").join(&name)) {
+        Ok(body) => ([(header::CONTENT_TYPE, "image/png")], body).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -1,6 +1,7 @@
 //! Test servers and the `TestApp` driver.
 
 mod feed_server;
+pub mod seed;
 mod smtp;
 
 use std::path::{Path, PathBuf};
@@ -126,4 +127,55 @@ pub fn unescape_html(s: &str) -> String {
 /// Collapses white space (for text that the plain-text part wraps).
 pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Compares `actual` with `tests/golden/<name>`; with `UPDATE_GOLDEN=1` in the environment,
+/// rewrites the file instead (`UPDATE_GOLDEN=1 cargo test golden`).
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("create tests/golden");
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run `UPDATE_GOLDEN=1 cargo test golden`",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let (n, (e, a)) = expected
+            .lines()
+            .chain(std::iter::repeat("<end of file>"))
+            .zip(actual.lines().chain(std::iter::repeat("<end of file>")))
+            .enumerate()
+            .find(|(_, (e, a))| e != a)
+            .unwrap_or((0, ("", "")));
+        panic!(
+            "tests/golden/{name} differs at line {}:\n  expected: {e}\n  actual:   {a}\n\
+             If the change is deliberate, run `UPDATE_GOLDEN=1 cargo test golden` and review the diff.",
+            n + 1
+        );
+    }
+}
+
+/// The web site of `t` served in this process on a free port (its config must say
+/// `bind = "127.0.0.1:0"`): the base URL, and a token that stops it.
+pub async fn serve(
+    t: &TestApp,
+) -> (
+    String,
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let settings = chronicle::config::Settings::load(&t.config).expect("settings");
+    let app = chronicle::app::App::build(settings).await.expect("app");
+    let server = chronicle::app::Application::bind(app).await.expect("bind");
+    let base = format!("http://127.0.0.1:{}", server.port());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let handle = tokio::spawn(server.run_until_stopped(stop.clone(), false));
+    (base, stop, handle)
 }
