@@ -41,7 +41,7 @@ impl Default for DigestSettings {
             timezone: TimeZone(chrono_tz::UTC),
             week_starts: WeekStart(chrono::Weekday::Mon),
             templates: None,
-            max_stories: 200,
+            max_stories: 50,
             min_stories: 1,
             max_per_blog: 0,
             grace_days: 14,

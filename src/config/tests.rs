@@ -132,7 +132,7 @@ fn digest_keys_have_defaults_and_are_read() {
     let s = load(
         "[digest]\nweek_starts = \"Sunday\"\ngrace_days = 7\nmax_per_blog = 3\n\
          group_by = \"tag\"\norder = \"newest\"\nmin_stories = 0\nsend_empty = true\n",
-        &[("CHRONICLE_DIGEST__MAX_STORIES", "50")],
+        &[("CHRONICLE_DIGEST__MAX_STORIES", "60")],
     )
     .unwrap();
     assert_eq!(s.digest.week_starts.0, chrono::Weekday::Sun);
@@ -141,7 +141,7 @@ fn digest_keys_have_defaults_and_are_read() {
     assert_eq!(s.digest.group_by, GroupBy::Tag);
     assert_eq!(s.digest.order, StoryOrder::Newest);
     assert!(s.digest.send_empty);
-    assert_eq!(s.digest.max_stories, 50);
+    assert_eq!(s.digest.max_stories, 60);
     let s = load("", &[("CHRONICLE_DIGEST__WEEK_STARTS", "sat")]).unwrap();
     assert_eq!(s.digest.week_starts.0, chrono::Weekday::Sat);
 }

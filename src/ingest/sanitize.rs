@@ -150,9 +150,52 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
     let bounded = &html[..end];
     BASE.with(|b| *b.borrow_mut() = base.cloned());
     let with_links = embeds_to_links(bounded);
-    let cleaned = BUILDER.clean(&with_links).to_string();
+    let mut cleaned = BUILDER.clean(&with_links).to_string();
+    if unwraps_elements(&with_links) {
+        // Removing an element keeps its children, which can leave markup a browser would nest
+        // differently (`<p><button><p>` becomes `<p><p>`); a second pass settles it, so that
+        // what is stored is what a browser sees and cleaning stays idempotent.
+        cleaned = BUILDER.clean(&cleaned).to_string();
+    }
     BASE.with(|b| *b.borrow_mut() = None);
     SanitizedHtml::new_unchecked(drop_pixels(cleaned))
+}
+
+/// Whether `html` has an element that the allowlist removes while keeping its children (a
+/// `<form>`, `<button>`, `<font>`, an unknown tag...). Typical blog HTML has none.
+fn unwraps_elements(html: &str) -> bool {
+    static KEPT: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        BUILDER
+            .clone_tags()
+            .into_iter()
+            .chain(BUILDER.clone_clean_content_tags())
+            .map(str::to_string)
+            .collect()
+    });
+    let h = html.as_bytes();
+    let mut i = 0;
+    let mut name = String::with_capacity(16);
+    while let Some(p) = h[i..].iter().position(|&b| b == b'<') {
+        let at = i + p + 1;
+        let len = h[at..]
+            .iter()
+            .take(16)
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(h.len() - at);
+        if len > 0 && h[at].is_ascii_alphabetic() {
+            name.clear();
+            name.extend(
+                h[at..at + len]
+                    .iter()
+                    .map(|b| b.to_ascii_lowercase() as char),
+            );
+            if !KEPT.contains(&name) {
+                return true;
+            }
+        }
+        i = at;
+    }
+    false
 }
 
 /// Finds `needle` (ASCII, lower case, starting with `<`) in `hay` ignoring ASCII case, from
