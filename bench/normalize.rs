@@ -1,7 +1,11 @@
 //! The normalise step, on one core, in MB/s of feed XML: `cargo bench --bench normalize`.
 //!
 //! Input: every real feed of `tests/fixtures/real-feeds` (33 feeds from real blog engines) and
-//! the two community feeds built from `../shared/seeds`, read once into memory. Groups:
+//! the fixture feeds of `tests/fixtures/feeds`, read once into memory; or, when
+//! `CHRONICLE_BENCH_FEEDS` names a folder, the `.xml` files in it (for instance the synthetic
+//! blogosphere of `cargo run --release --example blogosphere -- /tmp/blogo 200 20`, whose posts
+//! are typical blog HTML: `CHRONICLE_BENCH_FEEDS=/tmp/blogo/feeds cargo bench --bench
+//! normalize`). Groups:
 //! * `feed-rs`: feed-rs alone (the parse floor);
 //! * `normalize`: Chronicle's whole step from bytes to clean entries (encoding, repairs,
 //!   feed-rs, links, dates, sanitising, text, excerpt, image, fingerprint);
@@ -18,9 +22,13 @@ use url::Url;
 
 fn corpus() -> Vec<(String, Vec<u8>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dirs = match std::env::var_os("CHRONICLE_BENCH_FEEDS") {
+        Some(dir) => vec![std::path::PathBuf::from(dir)],
+        None => vec![root.join("real-feeds"), root.join("feeds")],
+    };
     let mut docs = Vec::new();
-    for dir in ["real-feeds", "feeds"] {
-        let mut names: Vec<_> = std::fs::read_dir(root.join(dir))
+    for dir in dirs {
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
             .expect("fixtures")
             .filter_map(Result::ok)
             .map(|e| e.path())

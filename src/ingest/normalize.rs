@@ -7,6 +7,8 @@
 //! * [`simhash`]: a 64-bit SimHash of a text's word 3-shingles; two copies of a post whose
 //!   fingerprints differ in at most [`NEAR_DUPLICATE_BITS`] bits are the same article.
 
+use std::sync::LazyLock;
+
 use url::Url;
 
 /// Two entries are copies of one article when their text fingerprints differ in at most this many
@@ -142,17 +144,6 @@ pub fn normalize_str(url: &str) -> Option<String> {
     normalize_url(&Url::parse(url.trim()).ok()?)
 }
 
-/// FNV-1a over a word's lower-cased characters, finished with a SplitMix64 mix: a fixed hash,
-/// so stored fingerprints stay comparable across builds.
-fn word_hash(word: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in word.chars().flat_map(char::to_lowercase) {
-        h ^= u64::from(u32::from(c));
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    mix(h)
-}
-
 /// SplitMix64's finaliser: spreads every input bit over the output.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -160,27 +151,64 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// SimHash of `text`'s lower-cased word 3-shingles (words are runs of alphanumerics). Returns
-/// `None` for texts shorter than [`MIN_FINGERPRINT_WORDS`] words.
+/// SimHash of `text`'s word 3-shingles. Words are runs of ASCII letters and digits and of
+/// non-ASCII characters (so "café" and "naïve" are one word each), ASCII letters folded to lower
+/// case, each hashed with FNV-1a and a SplitMix64 finish: a fixed hash, so stored fingerprints
+/// stay comparable across builds. One pass over the bytes. Returns `None` for texts shorter
+/// than [`MIN_FINGERPRINT_WORDS`] words.
 pub fn simhash(text: &str) -> Option<u64> {
-    let words: Vec<u64> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(word_hash)
-        .collect();
-    if words.len() < MIN_FINGERPRINT_WORDS {
-        return None;
-    }
-    let mut weights = [0i32; 64];
-    for shingle in words.windows(3) {
-        let h = mix(shingle[0] ^ shingle[1].rotate_left(21) ^ shingle[2].rotate_left(42));
-        for (bit, w) in weights.iter_mut().enumerate() {
-            *w += if h >> bit & 1 == 1 { 1 } else { -1 };
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0100_0000_01b3;
+    // For each byte value, the ±1 its eight bits add to eight weights: eight vector adds per
+    // shingle instead of 64 scalar ones.
+    static SIGNS: LazyLock<[[i32; 8]; 256]> = LazyLock::new(|| {
+        let mut t = [[0i32; 8]; 256];
+        for (byte, row) in t.iter_mut().enumerate() {
+            for (bit, w) in row.iter_mut().enumerate() {
+                *w = if byte >> bit & 1 == 1 { 1 } else { -1 };
+            }
         }
+        t
+    });
+    let signs = &*SIGNS;
+    let mut weights = [[0i32; 8]; 8];
+    let (mut a, mut b) = (0u64, 0u64);
+    let mut words = 0usize;
+    let mut h = OFFSET;
+    let mut in_word = false;
+    let mut add = |c: u64, words: &mut usize, a: &mut u64, b: &mut u64| {
+        *words += 1;
+        if *words >= 3 {
+            let s = mix(*a ^ b.rotate_left(21) ^ c.rotate_left(42));
+            for (k, chunk) in weights.iter_mut().enumerate() {
+                let row = &signs[(s >> (8 * k) & 0xff) as usize];
+                for (w, d) in chunk.iter_mut().zip(row) {
+                    *w += d;
+                }
+            }
+        }
+        (*a, *b) = (*b, c);
+    };
+    for &byte in text.as_bytes() {
+        if byte.is_ascii_alphanumeric() || byte >= 0x80 {
+            h = (h ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(PRIME);
+            in_word = true;
+        } else if in_word {
+            add(mix(h), &mut words, &mut a, &mut b);
+            h = OFFSET;
+            in_word = false;
+        }
+    }
+    if in_word {
+        add(mix(h), &mut words, &mut a, &mut b);
+    }
+    if words < MIN_FINGERPRINT_WORDS {
+        return None;
     }
     Some(
         weights
             .iter()
+            .flatten()
             .enumerate()
             .filter(|(_, w)| **w > 0)
             .fold(0u64, |acc, (bit, _)| acc | 1 << bit),

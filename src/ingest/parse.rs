@@ -46,7 +46,7 @@ use crate::domain::{NewEntry, ParsedFeed};
 pub const EXCERPT_WORDS: usize = 60;
 
 /// Words of the text (after the title) that the near-duplicate fingerprint reads.
-const FINGERPRINT_WORDS: usize = 300;
+const FINGERPRINT_WORDS: usize = 150;
 
 /// Why a document is not a feed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -142,7 +142,7 @@ fn convert(feed: model::Feed, url: &Url) -> ParsedFeed {
     }
 }
 
-fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) -> NewEntry {
+fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>) -> NewEntry {
     let base = e
         .base
         .as_deref()
@@ -161,13 +161,13 @@ fn convert_entry(e: model::Entry, feed_base: &Url, feed_author: Option<&str>) ->
         .filter(|l| l.rel.as_deref() == Some("canonical"))
         .find_map(|l| normalize::clean_link(&l.href, &base));
     let content_base = link.as_ref().unwrap_or(&base);
-    let raw_html = e
-        .content
-        .as_ref()
-        .and_then(|c| c.body.clone())
-        .or_else(|| e.summary.as_ref().map(html_of))
-        .unwrap_or_default();
-    let content = sanitize(&raw_html, Some(content_base));
+    let content = match e.content.as_mut().and_then(|c| c.body.take()) {
+        Some(body) => sanitize(&body, Some(content_base)),
+        None => sanitize(
+            &e.summary.as_ref().map(html_of).unwrap_or_default(),
+            Some(content_base),
+        ),
+    };
     // The first words feed the fingerprint; the excerpt takes the first EXCERPT_WORDS of them.
     let (body_text, word_count) = super::text::sanitized_to_text(&content, FINGERPRINT_WORDS);
     // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
@@ -380,8 +380,8 @@ fn first_img_src(html: &str) -> Option<String> {
 }
 
 /// A cross-post names its original: "Originally published at <a href=...>", "This post first
-/// appeared on ...". Returns the first link within 200 bytes after such a phrase in the first or
-/// last 2 KB of the post.
+/// appeared on ...". Returns the first link in the first or last 2 KB of the post that follows
+/// such a phrase within 200 bytes.
 fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url> {
     const PHRASES: &[&str] = &[
         "originally published",
@@ -393,30 +393,37 @@ fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url
         "cross-posted from",
         "crossposted from",
     ];
-    // Such a note opens or closes the post: only its first and last 2 KB are read.
+    // Such a note opens or closes the post: only links in its first and last 2 KB are read, and
+    // for each, the 200 bytes before it.
     const EDGE: usize = 2048;
+    const BEFORE: usize = 200;
     let html = content.as_str();
-    let boundary = |mut i: usize| {
+    let floor = |mut i: usize| {
         while !html.is_char_boundary(i) {
             i -= 1;
         }
         i
     };
-    let head = boundary(html.len().min(EDGE));
-    let tail = boundary(html.len().saturating_sub(EDGE).max(head));
-    [(0, head), (tail, html.len())]
-        .into_iter()
-        .find_map(|(from, to)| {
-            let lower = html[from..to].to_ascii_lowercase();
-            PHRASES.iter().find_map(|phrase| {
-                let at = from + lower.find(phrase)?;
-                let window = &html[at..boundary(html.len().min(at + phrase.len() + 200))];
-                let href = window.find(" href=\"")?;
-                let v = &window[href + 7..];
-                let q = v.find('"')?;
-                Url::parse(&super::text::decode_entities(&v[..q])).ok()
-            })
-        })
+    let head_end = floor(html.len().min(EDGE));
+    let tail_start = floor(html.len().saturating_sub(EDGE).max(head_end));
+    let mut from = 0;
+    while let Some(p) = html[from..].find(" href=\"") {
+        let at = from + p;
+        from = at + 7;
+        if at > head_end && at < tail_start {
+            from = tail_start;
+            continue;
+        }
+        let before = html[floor(at.saturating_sub(BEFORE))..at].to_ascii_lowercase();
+        if PHRASES.iter().any(|phrase| before.contains(phrase)) {
+            let v = &html[at + 7..];
+            let q = v.find('"')?;
+            if let Ok(url) = Url::parse(&super::text::decode_entities(&v[..q])) {
+                return Some(url);
+            }
+        }
+    }
+    None
 }
 
 /// The alternate (or first rel-less) http(s) link, made absolute against `base`.

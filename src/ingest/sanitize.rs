@@ -149,9 +149,14 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
     }
     let bounded = &html[..end];
     BASE.with(|b| *b.borrow_mut() = base.cloned());
-    let with_links = embeds_to_links(bounded);
+    let found = scan_tags(bounded);
+    let with_links = if found.embed {
+        embeds_to_links(bounded)
+    } else {
+        Cow::Borrowed(bounded)
+    };
     let mut cleaned = BUILDER.clean(&with_links).to_string();
-    if unwraps_elements(&with_links) {
+    if found.unwrapped {
         // Removing an element keeps its children, which can leave markup a browser would nest
         // differently (`<p><button><p>` becomes `<p><p>`); a second pass settles it, so that
         // what is stored is what a browser sees and cleaning stays idempotent.
@@ -161,41 +166,57 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
     SanitizedHtml::new_unchecked(drop_pixels(cleaned))
 }
 
-/// Whether `html` has an element that the allowlist removes while keeping its children (a
-/// `<form>`, `<button>`, `<font>`, an unknown tag...). Typical blog HTML has none.
-fn unwraps_elements(html: &str) -> bool {
-    static KEPT: LazyLock<HashSet<String>> = LazyLock::new(|| {
-        BUILDER
+/// What one scan over the tags of an input found.
+#[derive(Debug, Clone, Copy, Default)]
+struct Found {
+    /// An element that [`embeds_to_links`] rewrites (`iframe`, `video`, `embed`, `object`).
+    embed: bool,
+    /// An element the allowlist removes while keeping its children (a `<form>`, `<button>`,
+    /// `<font>`, an unknown tag...). Typical blog HTML has none.
+    unwrapped: bool,
+}
+
+fn scan_tags(html: &str) -> Found {
+    static KEPT: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+        let mut names: Vec<Vec<u8>> = BUILDER
             .clone_tags()
             .into_iter()
             .chain(BUILDER.clone_clean_content_tags())
-            .map(str::to_string)
-            .collect()
+            .map(|t| t.as_bytes().to_vec())
+            .collect();
+        names.sort_unstable();
+        names
     });
     let h = html.as_bytes();
+    let mut found = Found::default();
     let mut i = 0;
-    let mut name = String::with_capacity(16);
+    let mut name = [0u8; 16];
     while let Some(p) = h[i..].iter().position(|&b| b == b'<') {
         let at = i + p + 1;
+        i = at;
         let len = h[at..]
             .iter()
             .take(16)
             .position(|b| !b.is_ascii_alphanumeric())
-            .unwrap_or(h.len() - at);
-        if len > 0 && h[at].is_ascii_alphabetic() {
-            name.clear();
-            name.extend(
-                h[at..at + len]
-                    .iter()
-                    .map(|b| b.to_ascii_lowercase() as char),
-            );
-            if !KEPT.contains(&name) {
-                return true;
-            }
+            .unwrap_or((h.len() - at).min(16));
+        if len == 0 || !h[at].is_ascii_alphabetic() {
+            continue;
         }
-        i = at;
+        for (slot, b) in name.iter_mut().zip(&h[at..at + len]) {
+            *slot = b.to_ascii_lowercase();
+        }
+        let tag = &name[..len];
+        if matches!(tag, b"iframe" | b"video" | b"embed" | b"object") {
+            found.embed = true;
+        }
+        if KEPT.binary_search_by(|k| k.as_slice().cmp(tag)).is_err() {
+            found.unwrapped = true;
+        }
+        if found.embed && found.unwrapped {
+            break;
+        }
     }
-    false
+    found
 }
 
 /// Finds `needle` (ASCII, lower case, starting with `<`) in `hay` ignoring ASCII case, from
@@ -212,22 +233,6 @@ fn find_ci(hay: &str, needle: &str, from: usize) -> Option<usize> {
         i = at + 1;
     }
     None
-}
-
-/// Whether `html` has an element that [`embeds_to_links`] rewrites: one scan over the tags.
-fn has_embed(html: &str) -> bool {
-    let h = html.as_bytes();
-    let mut i = 0;
-    while let Some(p) = h[i..].iter().position(|&b| b == b'<') {
-        let at = i + p + 1;
-        let name: &[u8] = &h[at..h.len().min(at + 6)];
-        let starts = |t: &[u8]| name.len() >= t.len() && name[..t.len()].eq_ignore_ascii_case(t);
-        if starts(b"iframe") || starts(b"video") || starts(b"embed") || starts(b"object") {
-            return true;
-        }
-        i = at;
-    }
-    false
 }
 
 /// The attributes of the tag starting at `tag` (which begins with `<name`), and the tag's length.
@@ -284,9 +289,6 @@ fn embeds_to_links(html: &str) -> Cow<'_, str> {
         ("<embed", &["src"]),
         ("<object", &["data"]),
     ];
-    if !has_embed(html) {
-        return Cow::Borrowed(html);
-    }
     let mut out = String::with_capacity(html.len() + 64);
     let mut pos = 0;
     loop {
@@ -396,7 +398,14 @@ fn drop_pixels(html: String) -> String {
     let mut pos = 0;
     while let Some(i) = html[pos..].find("<img").map(|i| pos + i) {
         let end = html[i..].find('>').map_or(html.len(), |e| i + e + 1);
-        let (attrs, _) = tag_attributes(&html[i..end]);
+        let tag = &html[i..end];
+        if tag.contains(" src=\"http") && !tag.contains("width=\"") && !tag.contains("height=\"") {
+            // Neither a pixel nor source-less: the common case, kept without parsing.
+            out.push_str(&html[pos..end]);
+            pos = end;
+            continue;
+        }
+        let (attrs, _) = tag_attributes(tag);
         let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
         let tiny = |v: Option<&str>| {
             v.and_then(|v| v.trim().trim_end_matches("px").parse::<u32>().ok())
@@ -511,6 +520,15 @@ mod tests {
         let s = s.as_str();
         assert_eq!(s.matches("<img").count(), 1, "{s}");
         assert!(s.contains("real.png"), "{s}");
+    }
+
+    #[test]
+    fn long_and_unknown_tag_names_are_unwrapped_safely() {
+        let s = sanitize(
+            "<p>a<averyveryverylongtagname>b</averyveryverylongtagname><font>c</font></p><q",
+            None,
+        );
+        assert_eq!(s.as_str(), "<p>abc</p>");
     }
 
     #[test]

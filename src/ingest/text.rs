@@ -59,26 +59,18 @@ pub fn sanitized_to_text(
                     .position(|b| !b.is_ascii_alphanumeric())
                     .map_or(bytes.len(), |p| name_start + p);
                 let name = &bytes[name_start..name_end];
-                if BLOCKS
-                    .iter()
-                    .any(|b| b.as_bytes().eq_ignore_ascii_case(name))
-                {
+                if is_block(name) {
                     in_word = false;
                 }
-                // Skip to the tag's end, minding quoted attribute values.
-                let mut quote = 0u8;
+                // Skip to the tag's end, minding quoted attribute values (the serialiser
+                // always writes `"`, and escapes `"` inside values).
                 i = name_end;
-                while i < bytes.len() {
-                    let b = bytes[i];
-                    if quote != 0 {
-                        if b == quote {
-                            quote = 0;
-                        }
-                    } else if b == b'"' || b == b'\'' {
-                        quote = b;
-                    } else if b == b'>' {
+                while let Some(p) = memchr::memchr2(b'"', b'>', &bytes[i..]) {
+                    i += p;
+                    if bytes[i] == b'>' {
                         break;
                     }
+                    i += 1 + memchr::memchr(b'"', &bytes[i + 1..]).unwrap_or(bytes.len() - i - 1);
                     i += 1;
                 }
                 i += 1;
@@ -93,17 +85,17 @@ pub fn sanitized_to_text(
             _ if words > keep_words => {
                 // Past the kept words only the count matters: scan the text run as bytes
                 // (UTF-8 continuation bytes are never ASCII white space).
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| *b == b'<' || *b == b'&')
-                    .map_or(bytes.len(), |p| i + p);
-                for &b in &bytes[i..end] {
-                    if b.is_ascii_whitespace() {
-                        in_word = false;
-                    } else if !in_word {
-                        in_word = true;
-                        words += 1;
-                    }
+                let end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p);
+                // Word starts: a non-space byte after a space (branch-free, vectorises).
+                let run = &bytes[i..end];
+                let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+                if let Some(&first) = run.first() {
+                    words += usize::from(!in_word && !space(first));
+                    words += run
+                        .windows(2)
+                        .map(|w| usize::from(space(w[0]) && !space(w[1])))
+                        .sum::<usize>();
+                    in_word = run.last().is_some_and(|&b| !space(b));
                 }
                 i = end;
             }
@@ -246,6 +238,47 @@ const BLOCKS: &[&str] = &[
     "img",
 ];
 
+/// Whether a tag name (any case) is one of [`BLOCKS`], without allocating.
+fn is_block(name: &[u8]) -> bool {
+    let mut lower = [0u8; 10];
+    if name.is_empty() || name.len() > lower.len() {
+        return false;
+    }
+    for (l, b) in lower.iter_mut().zip(name) {
+        *l = b.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..name.len()],
+        b"p" | b"div"
+            | b"br"
+            | b"li"
+            | b"ul"
+            | b"ol"
+            | b"h1"
+            | b"h2"
+            | b"h3"
+            | b"h4"
+            | b"h5"
+            | b"h6"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"table"
+            | b"blockquote"
+            | b"pre"
+            | b"section"
+            | b"article"
+            | b"header"
+            | b"footer"
+            | b"figure"
+            | b"figcaption"
+            | b"dt"
+            | b"dd"
+            | b"hr"
+            | b"img"
+    )
+}
+
 /// Puts a space before block-level tags so that words of adjacent blocks do not run together.
 fn space_blocks(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + html.len() / 16);
@@ -297,6 +330,17 @@ mod tests {
         assert_eq!(words, 7);
         let (first, words) = sanitized_to_text(&html, 3);
         assert_eq!((first.as_str(), words), ("Fish & chips", 7));
+    }
+
+    #[test]
+    fn block_names_match_the_list() {
+        for b in BLOCKS {
+            assert!(
+                is_block(b.as_bytes()) && is_block(b.to_uppercase().as_bytes()),
+                "{b}"
+            );
+        }
+        assert!(!is_block(b"span") && !is_block(b"") && !is_block(b"a"));
     }
 
     #[test]
