@@ -7,6 +7,7 @@
 #
 #   bench/fetch.sh                         # the full set
 #   FEEDS=200 bench/fetch.sh               # a smaller one
+#   PEERS=0 bench/fetch.sh                 # Chronicle only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ BIN=$PWD/target/release/chronicle
 target/release/examples/blogosphere "$WORK" "$FEEDS" "$ENTRIES" "$HOSTS" "$PORT"
 target/release/examples/static_server "$WORK" "$HOSTS" "$PORT" >/dev/null &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do
   (exec 3<>/dev/tcp/127.0.0.$HOSTS/$PORT) 2>/dev/null && break
   sleep 0.1
@@ -65,7 +66,7 @@ results=$(mktemp)
 ENTRIES_STORED=$(sqlite3 "$WORK/chronicle.db" "SELECT COUNT(*) FROM entries" 2>/dev/null || "$BIN" --config "$WORK/config.toml" entries list | wc -l)
 echo "entries stored: $ENTRIES_STORED"
 
-if command -v sfeed_update >/dev/null && command -v curl >/dev/null; then
+if [ "${PEERS:-1}" != 0 ] && command -v sfeed_update >/dev/null && command -v curl >/dev/null; then
   mkdir -p "$WORK/sfeed"
   { echo "sfeedpath=\"$WORK/sfeed\""; echo "maxjobs=16"; cat "$WORK/sfeedrc"; } > "$WORK/sfeedrc.full"
   {
@@ -73,7 +74,7 @@ if command -v sfeed_update >/dev/null && command -v curl >/dev/null; then
     run "sfeed_update warm" sfeed_update "$WORK/sfeedrc.full"
   } | tee -a "$results" | awk -F'\t' '{printf "%-22s %8s %8s %9s\n", $1, $2, $3, $4}'
 fi
-if command -v newsboat >/dev/null; then
+if [ "${PEERS:-1}" != 0 ] && command -v newsboat >/dev/null; then
   printf 'reload-threads 16\n' > "$WORK/newsboat.conf"
   {
     run "newsboat cold" env HOME="$WORK" newsboat -C "$WORK/newsboat.conf" -u "$WORK/urls" -c "$WORK/newsboat.db" -x reload

@@ -9,6 +9,10 @@ ALTER TABLE entries ADD COLUMN canonical_url TEXT;                   -- normalis
 ALTER TABLE entries ADD COLUMN fingerprint BIGINT;                   -- 64-bit SimHash of title and text
 ALTER TABLE entries ADD COLUMN duplicate_of INTEGER REFERENCES entries(id) ON DELETE SET NULL;
 
-CREATE INDEX entries_norm_url ON entries (norm_url);
-CREATE INDEX entries_canonical_url ON entries (canonical_url);
 CREATE INDEX entries_duplicate_of ON entries (duplicate_of);
+-- Story grouping reads these columns of every recent entry: a covering index keeps it from
+-- reading the posts' bodies (stored before these columns in each row).
+CREATE INDEX entries_story_keys ON entries (first_seen_at, id, feed_id, fingerprint, duplicate_of,
+                                            norm_url, canonical_url, published_at, title);
+-- Storing a refreshed feed compares guids, hashes and links of its known entries.
+CREATE INDEX entries_feed_state ON entries (feed_id, guid, content_hash, norm_url);

@@ -1,6 +1,6 @@
 //! One story, however many feeds carry it.
 //!
-//! After each fetch run that stored something, the entries of the recent window
+//! After each fetch run that stored something, the entries first seen in the recent window
 //! ([`WINDOW_DAYS`]) are grouped into stories. Two entries are copies of one article when:
 //! 1. their normalised links are equal ([`super::normalize::normalize_url`]: scheme, host case,
 //!    `www.`, trailing slash, `index.html`, tracking parameters and fragment aside), which also
@@ -26,7 +26,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::normalize::{NEAR_DUPLICATE_BITS, SAME_TITLE_BITS, distance};
 use crate::store::{self, Pool, StoreError};
 
-/// Entries published or first seen this recently are grouped.
+/// Entries first seen this recently are grouped (a post is never published after it is first
+/// seen, so this covers every post published in the window too).
 pub const WINDOW_DAYS: i64 = 60;
 
 /// Near-duplicate texts must have been published this close together.
@@ -211,10 +212,19 @@ fn pick_original(records: &[DedupRecord], members: &[usize]) -> usize {
 /// Regroups the recent window into stories. Returns how many entries changed story.
 pub async fn link_stories(pool: &Pool, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let since = now - Duration::days(WINDOW_DAYS);
+    let started = std::time::Instant::now();
     let records = store::entries::dedup_window(pool, since).await?;
+    let read_ms = started.elapsed().as_millis() as u64;
+    let count = records.len();
     let changes = tokio::task::spawn_blocking(move || assign(&records))
         .await
         .unwrap_or_default();
+    tracing::debug!(
+        entries = count,
+        read_ms,
+        grouped_ms = started.elapsed().as_millis() as u64 - read_ms,
+        "story window read and grouped"
+    );
     if !changes.is_empty() {
         store::entries::set_duplicates(pool, &changes).await?;
     }

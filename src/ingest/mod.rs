@@ -110,8 +110,16 @@ pub async fn fetch_feeds(
         on_done(&outcome);
     }
     if report.new_entries + report.updated_entries > 0 {
+        let started = std::time::Instant::now();
         match dedup::link_stories(pool, chrono::Utc::now()).await {
-            Ok(n) => report.regrouped = n,
+            Ok(n) => {
+                report.regrouped = n;
+                tracing::debug!(
+                    regrouped = n,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "stories regrouped"
+                );
+            }
             // Stories stay as they were; the next run regroups the window again.
             Err(e) => tracing::warn!(error = %e, "grouping copies into stories failed"),
         }

@@ -142,6 +142,12 @@ fn fix_references(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether `needle` occurs in `text` (SIMD substring search: these checks read whole
+/// documents).
+fn has(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// A document cut inside its last tag (`...</rss`) gets its `>` back.
 fn close_truncated(text: &str) -> Option<String> {
     let trimmed = text.trim_end();
@@ -201,14 +207,15 @@ fn root_fixes(text: &str) -> Fixes {
     loop {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) if in_rss => {
-                fixes.rss_channel =
-                    e.local_name().as_ref() != b"channel" && !text.contains("<channel");
-                fixes.rss_body =
-                    text.contains("<fullitem") || text.contains("<body") || text.contains(":body");
-                fixes.rss_dc = ["<dc:title", "<dc:description", "<dc:subject", "<dc:author"]
-                    .iter()
-                    .any(|t| text.contains(t))
-                    || text.contains("<dcterms:");
+                fixes.rss_channel = e.local_name().as_ref() != b"channel" && !has(text, "<channel");
+                // One scan per marker family; the exact checks only when the family occurs.
+                fixes.rss_body = has(text, "<fullitem")
+                    || (has(text, "body") && (has(text, "<body") || has(text, ":body")));
+                fixes.rss_dc = has(text, "<dc")
+                    && (["<dc:title", "<dc:description", "<dc:subject", "<dc:author"]
+                        .iter()
+                        .any(|t| has(text, t))
+                        || has(text, "<dcterms:"));
                 return fixes;
             }
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
@@ -226,11 +233,13 @@ fn root_fixes(text: &str) -> Fixes {
                         || (ns.as_deref() != Some(ATOM_10)
                             && attr(b"version").is_some_and(|v| v.trim().starts_with("0.")));
                     // Binary (base64) text constructs, which feed-rs leaves empty.
-                    fixes.atom_types = text.contains("type=\"application/octet")
-                        || text.contains("type='application/octet");
-                    fixes.xhtml = text.contains("\"xhtml\"")
-                        || text.contains("'xhtml'")
-                        || (fixes.atom03 && text.contains("xhtml+xml"));
+                    fixes.atom_types = has(text, "application/octet")
+                        && (has(text, "type=\"application/octet")
+                            || has(text, "type='application/octet"));
+                    fixes.xhtml = has(text, "xhtml")
+                        && (has(text, "\"xhtml\"")
+                            || has(text, "'xhtml'")
+                            || (fixes.atom03 && has(text, "xhtml+xml")));
                     return fixes;
                 }
                 b"RDF" => {

@@ -391,7 +391,12 @@ fn video_link(src: &str) -> Option<String> {
 /// Removes tracking pixels and source-less images from sanitised HTML (whose `img` tags are
 /// well-formed: `<img a="v" ...>`, double-quoted values).
 fn drop_pixels(html: String) -> String {
-    if !html.contains("<img") {
+    let has_pixel = memchr::memmem::find_iter(html.as_bytes(), b"<img").any(|i| {
+        let tag = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e + 1)];
+        !tag.contains(" src=\"http") || tag.contains("width=\"") || tag.contains("height=\"")
+    });
+    if !has_pixel {
+        // The common case: nothing to drop, no copy.
         return html;
     }
     let mut out = String::with_capacity(html.len());

@@ -280,46 +280,93 @@ pub async fn also_on(
     Ok(out)
 }
 
-/// What story grouping reads: entries published or first seen since `since`, and the originals
-/// that any of them currently points at (so a copy is never released for want of its original).
+/// What story grouping reads: entries first seen since `since` (a post's publication date is
+/// never later than its first-seen time, so this holds every post published since then too),
+/// and the originals that any of them currently points at (so a copy is never released for want
+/// of its original). Served by the covering index `entries_story_keys`, so the posts' bodies are
+/// not read.
 pub async fn dedup_window(
     pool: &Pool,
     since: DateTime<Utc>,
 ) -> Result<Vec<crate::ingest::dedup::DedupRecord>, StoreError> {
-    let rows = sqlx::query(
-        "WITH recent AS (
-             SELECT id FROM entries WHERE published_at >= $1 OR first_seen_at >= $1
-         )
-         SELECT e.id, e.feed_id, e.norm_url, e.canonical_url, e.title, e.fingerprint,
-                e.published_at, e.first_seen_at, e.duplicate_of,
-                (SELECT MIN(d.frozen_at) FROM digest_entries de JOIN digests d ON d.id = de.digest_id
-                  WHERE de.entry_id = e.id AND d.frozen_at IS NOT NULL) AS sent_at
-         FROM entries e
-         WHERE e.id IN (SELECT id FROM recent)
-            OR e.id IN (SELECT x.duplicate_of FROM entries x
-                        WHERE x.id IN (SELECT id FROM recent) AND x.duplicate_of IS NOT NULL)
-         ORDER BY e.id",
-    )
+    type Row = (
+        i64,
+        i64,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<i64>,
+        i64,
+        i64,
+        Option<i64>,
+    );
+    const COLUMNS: &str = "id, feed_id, norm_url, canonical_url, title, fingerprint, \
+                           published_at, first_seen_at, duplicate_of";
+    let mut rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM entries WHERE first_seen_at >= $1"
+    ))
     .bind(ts(since))
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(crate::ingest::dedup::DedupRecord {
-                id: r.try_get("id")?,
-                feed_id: r.try_get("feed_id")?,
-                norm_url: r.try_get("norm_url")?,
-                canonical_url: r.try_get("canonical_url")?,
-                title: r.try_get("title")?,
-                fingerprint: r.try_get::<Option<i64>, _>("fingerprint")?.unwrap_or(0) as u64,
-                published: r.try_get("published_at")?,
-                first_seen: r.try_get("first_seen_at")?,
-                sent_at: r.try_get("sent_at")?,
-                duplicate_of: r.try_get("duplicate_of")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(StoreError::from)
+    // Originals outside the window that copies in it point at: rare, so one query by id.
+    let inside: std::collections::HashSet<i64> = rows.iter().map(|r| r.0).collect();
+    let mut outside: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.8)
+        .filter(|id| !inside.contains(id))
+        .collect();
+    outside.sort_unstable();
+    outside.dedup();
+    for chunk in outside.chunks(500) {
+        let mut qb = sqlx::QueryBuilder::<super::Db>::new(format!(
+            "SELECT {COLUMNS} FROM entries WHERE id IN ("
+        ));
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(")");
+        rows.extend(qb.build_query_as::<Row>().fetch_all(pool).await?);
+    }
+    rows.sort_unstable_by_key(|r| r.0);
+    let sent: std::collections::HashMap<i64, i64> = sqlx::query_as(
+        "SELECT de.entry_id, MIN(d.frozen_at) FROM digest_entries de
+         JOIN digests d ON d.id = de.digest_id
+         WHERE d.frozen_at IS NOT NULL GROUP BY de.entry_id",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                feed_id,
+                norm_url,
+                canonical_url,
+                title,
+                fingerprint,
+                published,
+                first_seen,
+                dup,
+            )| {
+                crate::ingest::dedup::DedupRecord {
+                    id,
+                    feed_id,
+                    norm_url,
+                    canonical_url,
+                    title,
+                    fingerprint: fingerprint.unwrap_or(0) as u64,
+                    published,
+                    first_seen,
+                    sent_at: sent.get(&id).copied(),
+                    duplicate_of: dup,
+                }
+            },
+        )
+        .collect())
 }
 
 /// Records each entry's story: `Some(original)` for a copy, `None` for an original. One
