@@ -14,5 +14,3 @@ CREATE INDEX entries_duplicate_of ON entries (duplicate_of);
 -- reading the posts' bodies (stored before these columns in each row).
 CREATE INDEX entries_story_keys ON entries (first_seen_at, id, feed_id, fingerprint, duplicate_of,
                                             norm_url, canonical_url, published_at, title);
--- Storing a refreshed feed compares guids, hashes and links of its known entries.
-CREATE INDEX entries_feed_state ON entries (feed_id, guid, content_hash, norm_url);

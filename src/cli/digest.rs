@@ -176,10 +176,13 @@ async fn stories(app: &App, week: DigestWeek) -> anyhow::Result<()> {
             let e = &x.entry;
             writeln!(
                 out,
-                "  {:<6} {:>6}  {}  {:<24}  {}",
+                "  {:<6} {:>6}  {:<10}  {:<24}  {}",
                 if x.pinned { "pinned" } else { "" },
                 e.id,
-                e.published.with_timezone(&s.timezone.0).format("%a %-d %b"),
+                e.published
+                    .with_timezone(&s.timezone.0)
+                    .format("%a %-d %b")
+                    .to_string(),
                 clip(&e.feed_title, 24),
                 e.title
             )?;
