@@ -475,31 +475,18 @@ fn feedparser_conformance() {
     )
     .expect("config");
     let url_of = |file: &str| format!("{}/tests/{file}", server.base);
-    let mut opml = String::from(
-        "<?xml version=\"1.0\"?><opml version=\"2.0\"><head><title>feedparser</title></head><body>",
-    );
-    for case in &cases {
-        opml.push_str(&format!(
-            "<outline type=\"rss\" text=\"case\" xmlUrl=\"{}\"/>",
-            url_of(&case.file)
-        ));
-    }
-    opml.push_str("</body></opml>");
-    let opml_path = app.dir.path().join("cases.opml");
-    std::fs::write(&opml_path, opml).expect("opml");
-    app.ok(&["feeds", "import", opml_path.to_str().expect("path")]);
+    let urls: Vec<String> = cases.iter().map(|c| url_of(&c.file)).collect();
+    app.import_urls(urls.iter().map(String::as_str));
     let out = app.run(&["fetch", "--all"]);
     assert!(out.status.code().is_some(), "fetch crashed");
 
     let feeds: HashMap<String, Value> = app
-        .ok(&["feeds", "list", "--json"])
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .json_lines(&["feeds", "list"])
+        .into_iter()
         .map(|f| (f["url"].as_str().unwrap_or("").to_string(), f))
         .collect();
     let mut entries: HashMap<String, Vec<Value>> = HashMap::new();
-    for line in app.ok(&["entries", "list", "--json"]).lines() {
-        let e: Value = serde_json::from_str(line).expect("entry JSON");
+    for e in app.json_lines(&["entries", "list"]) {
         entries
             .entry(e["feed_url"].as_str().unwrap_or("").to_string())
             .or_default()

@@ -35,10 +35,7 @@ fn rss(title: &str, link: &str, items: &[String]) -> String {
 }
 
 fn entries(app: &TestApp) -> Vec<Value> {
-    app.ok(&["entries", "list", "--json"])
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
+    app.json_lines(&["entries", "list"])
 }
 
 fn by_url<'a>(list: &'a [Value], url: &str) -> &'a Value {

@@ -28,25 +28,12 @@ fn real_feeds_ingest_cleanly() {
     let server = FeedServer::start();
     let app = TestApp::new(25, "");
     let url_of = |file: &str| format!("{}/fixtures/real-feeds/{file}", server.base);
-    let mut opml = String::from("<?xml version=\"1.0\"?><opml version=\"2.0\"><body>");
-    for (file, _) in &expected {
-        opml.push_str(&format!(
-            "<outline type=\"rss\" text=\"{file}\" xmlUrl=\"{}\"/>",
-            url_of(file)
-        ));
-    }
-    opml.push_str("</body></opml>");
-    let opml_path = app.dir.path().join("real.opml");
-    std::fs::write(&opml_path, opml).expect("opml");
-    app.ok(&["feeds", "import", opml_path.to_str().expect("path")]);
+    let urls: Vec<String> = expected.iter().map(|(file, _)| url_of(file)).collect();
+    app.import_urls(urls.iter().map(String::as_str));
     let out = app.ok(&["fetch", "--all"]);
     assert!(out.contains(" 0 failed"), "{out}");
 
-    let feeds: Vec<Value> = app
-        .ok(&["feeds", "list", "--json"])
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("feed JSON"))
-        .collect();
+    let feeds = app.json_lines(&["feeds", "list"]);
     for f in &feeds {
         assert!(
             f["last_error"].is_null(),
@@ -56,8 +43,7 @@ fn real_feeds_ingest_cleanly() {
         );
     }
     let mut per_feed: HashMap<String, Vec<Value>> = HashMap::new();
-    for line in app.ok(&["entries", "list", "--json"]).lines() {
-        let e: Value = serde_json::from_str(line).expect("entry JSON");
+    for e in app.json_lines(&["entries", "list"]) {
         per_feed
             .entry(e["feed_url"].as_str().unwrap_or("").to_string())
             .or_default()

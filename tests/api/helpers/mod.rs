@@ -95,6 +95,31 @@ reply_to = "organisers@chronicle.test"
         self.ok(&["feeds", "add", "--no-check", url]);
     }
 
+    /// Follows every URL of `urls` at once, through `feeds import` of an OPML file (no fetch).
+    pub fn import_urls<'a>(&self, urls: impl IntoIterator<Item = &'a str>) {
+        let mut opml = String::from("<?xml version=\"1.0\"?><opml version=\"2.0\"><head/><body>");
+        for url in urls {
+            opml.push_str(&format!(
+                "<outline type=\"rss\" text=\"feed\" xmlUrl=\"{}\"/>",
+                url.replace('&', "&amp;").replace('"', "&quot;")
+            ));
+        }
+        opml.push_str("</body></opml>");
+        let path = self.dir.path().join("import.opml");
+        std::fs::write(&path, opml).expect("write OPML");
+        self.ok(&["feeds", "import", path.to_str().expect("UTF-8 path")]);
+    }
+
+    /// `args` with `--json`: one JSON object per line of the output.
+    pub fn json_lines(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut all = args.to_vec();
+        all.push("--json");
+        self.ok(&all)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect()
+    }
+
     /// Runs and asserts failure; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
