@@ -155,15 +155,26 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
     } else {
         Cow::Borrowed(bounded)
     };
-    let mut cleaned = BUILDER.clean(&with_links).to_string();
+    let mut cleaned = serialize(&BUILDER.clean(&with_links));
     if found.unwrapped {
         // Removing an element keeps its children, which can leave markup a browser would nest
         // differently (`<p><button><p>` becomes `<p><p>`); a second pass settles it, so that
         // what is stored is what a browser sees and cleaning stays idempotent.
-        cleaned = BUILDER.clean(&cleaned).to_string();
+        cleaned = serialize(&BUILDER.clean(&cleaned));
     }
     BASE.with(|b| *b.borrow_mut() = None);
     SanitizedHtml::new_unchecked(drop_pixels(cleaned))
+}
+
+/// The cleaned document as a string, serialised once (ammonia's `Display` serialises into a
+/// buffer and then copies it through the formatter).
+pub(crate) fn serialize(doc: &ammonia::Document) -> String {
+    let mut buf = Vec::with_capacity(4096);
+    // Writing into a Vec cannot fail, and html5ever writes UTF-8.
+    if doc.write_to(&mut buf).is_err() {
+        return String::new();
+    }
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// What one scan over the tags of an input found.

@@ -15,7 +15,7 @@ pub fn html_to_text(html: &str) -> String {
         return collapse_whitespace(html);
     }
     let spaced = space_blocks(html);
-    let cleaned = STRIP.clean(&spaced).to_string();
+    let cleaned = super::sanitize::serialize(&STRIP.clean(&spaced));
     collapse_whitespace(&decode_serialized(&cleaned))
 }
 
@@ -99,14 +99,38 @@ pub fn sanitized_to_text(
                 }
                 i = end;
             }
-            b if b.is_ascii() => {
-                push(&mut out, b as char, &mut words, &mut in_word);
-                i += 1;
-            }
             _ => {
-                let c = html[i..].chars().next().unwrap_or(' ');
-                push(&mut out, c, &mut words, &mut in_word);
-                i += c.len_utf8();
+                // A text run among the kept words: copy whole words, not characters.
+                let end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p);
+                let run = &html[i..end];
+                // Where the current word started in this run (it may have begun before it,
+                // as in `a<b>b</b>`, in which case this run continues it).
+                let mut start: Option<usize> = None;
+                for (j, c) in run.char_indices() {
+                    if c.is_whitespace() {
+                        if let Some(s) = start.take() {
+                            if words <= keep_words {
+                                out.push_str(&run[s..j]);
+                            }
+                        }
+                        in_word = false;
+                    } else if !in_word {
+                        in_word = true;
+                        words += 1;
+                        if words > 1 && words <= keep_words {
+                            out.push(' ');
+                        }
+                        start = Some(j);
+                    } else if start.is_none() {
+                        start = Some(j);
+                    }
+                }
+                if let Some(s) = start {
+                    if words <= keep_words {
+                        out.push_str(&run[s..]);
+                    }
+                }
+                i = end;
             }
         }
     }
@@ -330,6 +354,20 @@ mod tests {
         assert_eq!(words, 7);
         let (first, words) = sanitized_to_text(&html, 3);
         assert_eq!((first.as_str(), words), ("Fish & chips", 7));
+    }
+
+    #[test]
+    fn words_run_across_inline_tags_and_stop_at_the_limit() {
+        let html = crate::ingest::sanitize::sanitize(
+            "<p>ab<b>cd</b> ef&amp;g  h\u{a0}i</p><p>j</p>",
+            None,
+        );
+        assert_eq!(sanitized_to_text(&html, 2), ("abcd ef&g".to_string(), 5));
+        assert_eq!(
+            sanitized_to_text(&html, 9),
+            ("abcd ef&g h i j".to_string(), 5)
+        );
+        assert_eq!(html_to_text(html.as_str()), "abcd ef&g h i j");
     }
 
     #[test]
