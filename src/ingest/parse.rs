@@ -364,7 +364,7 @@ fn first_image(
 /// `src` of the first `<img>` in sanitised HTML (attributes there are always double-quoted).
 fn first_img_src(html: &str) -> Option<String> {
     let mut rest = html;
-    while let Some(i) = rest.find("<img ") {
+    while let Some(i) = memchr::memmem::find(rest.as_bytes(), b"<img ") {
         let tag = &rest[i..];
         let end = tag.find('>').unwrap_or(tag.len());
         let tag = &tag[..end];
@@ -407,7 +407,7 @@ fn originally_published_at(content: &crate::domain::SanitizedHtml) -> Option<Url
     let head_end = floor(html.len().min(EDGE));
     let tail_start = floor(html.len().saturating_sub(EDGE).max(head_end));
     let mut from = 0;
-    while let Some(p) = html[from..].find(" href=\"") {
+    while let Some(p) = memchr::memmem::find(&html.as_bytes()[from..], b" href=\"") {
         let at = from + p;
         from = at + 7;
         if at > head_end && at < tail_start {

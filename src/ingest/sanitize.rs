@@ -412,7 +412,7 @@ fn drop_pixels(html: String) -> String {
     }
     let mut out = String::with_capacity(html.len());
     let mut pos = 0;
-    while let Some(i) = html[pos..].find("<img").map(|i| pos + i) {
+    while let Some(i) = memchr::memmem::find(&html.as_bytes()[pos..], b"<img").map(|i| pos + i) {
         let end = html[i..].find('>').map_or(html.len(), |e| i + e + 1);
         let tag = &html[i..end];
         if tag.contains(" src=\"http") && !tag.contains("width=\"") && !tag.contains("height=\"") {

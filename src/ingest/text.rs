@@ -87,16 +87,13 @@ pub fn sanitized_to_text(
                 // (UTF-8 continuation bytes are never ASCII white space).
                 let end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p);
                 // Word starts: a non-space byte after a space (branch-free, vectorises).
-                let run = &bytes[i..end];
-                let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
-                if let Some(&first) = run.first() {
-                    words += usize::from(!in_word && !space(first));
-                    words += run
-                        .windows(2)
-                        .map(|w| usize::from(space(w[0]) && !space(w[1])))
-                        .sum::<usize>();
-                    in_word = run.last().is_some_and(|&b| !space(b));
+                let mut prev_space = !in_word;
+                for &b in &bytes[i..end] {
+                    let space = matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+                    words += usize::from(prev_space & !space);
+                    prev_space = space;
                 }
+                in_word = !prev_space;
                 i = end;
             }
             _ => {
@@ -170,7 +167,16 @@ fn decode_one(s: &str) -> (std::borrow::Cow<'static, str>, usize) {
             n.and_then(char::from_u32)
                 .map(|c| std::borrow::Cow::Owned(c.to_string()))
         } else {
-            html_entity(name).map(std::borrow::Cow::Owned)
+            // The references a serialiser writes, without a table lookup or an allocation.
+            match name {
+                "amp" => Some(std::borrow::Cow::Borrowed("&")),
+                "lt" => Some(std::borrow::Cow::Borrowed("<")),
+                "gt" => Some(std::borrow::Cow::Borrowed(">")),
+                "quot" => Some(std::borrow::Cow::Borrowed("\"")),
+                "nbsp" => Some(std::borrow::Cow::Borrowed("\u{a0}")),
+                "apos" => Some(std::borrow::Cow::Borrowed("'")),
+                _ => html_entity(name).map(std::borrow::Cow::Owned),
+            }
         };
         if let Some(d) = decoded {
             return (d, end + 1);
