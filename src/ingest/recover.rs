@@ -208,14 +208,24 @@ fn root_fixes(text: &str) -> Fixes {
         match reader.read_event() {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) if in_rss => {
                 fixes.rss_channel = e.local_name().as_ref() != b"channel" && !has(text, "<channel");
-                // One scan per marker family; the exact checks only when the family occurs.
+                // One scan per marker family: `<fullitem`, `<body`/`<x:body`, and the Dublin
+                // Core elements feed-rs ignores (`<dc:creator`, which it reads, is common).
+                let bytes = text.as_bytes();
                 fixes.rss_body = has(text, "<fullitem")
-                    || (has(text, "body") && (has(text, "<body") || has(text, ":body")));
-                fixes.rss_dc = has(text, "<dc")
-                    && (["<dc:title", "<dc:description", "<dc:subject", "<dc:author"]
-                        .iter()
-                        .any(|t| has(text, t))
-                        || has(text, "<dcterms:"));
+                    || memchr::memmem::find_iter(bytes, b"body")
+                        .any(|i| i > 0 && matches!(bytes[i - 1], b'<' | b':'));
+                fixes.rss_dc = memchr::memmem::find_iter(bytes, b"<dc").any(|i| {
+                    let rest = &bytes[i + 3..];
+                    [
+                        &b":title"[..],
+                        b":description",
+                        b":subject",
+                        b":author",
+                        b"terms:",
+                    ]
+                    .iter()
+                    .any(|name| rest.starts_with(name))
+                });
                 return fixes;
             }
             Ok(Event::Start(e)) => match e.local_name().as_ref() {

@@ -188,12 +188,20 @@ struct Found {
 }
 
 fn scan_tags(html: &str) -> Found {
-    static KEPT: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-        let mut names: Vec<Vec<u8>> = BUILDER
+    // Tag names packed into integers (names are at most 16 bytes here), sorted: a lookup is a
+    // few integer comparisons.
+    fn pack(name: &[u8]) -> u128 {
+        name.iter().take(16).fold(0u128, |acc, b| {
+            acc << 8 | u128::from(b.to_ascii_lowercase())
+        })
+    }
+    static KEPT: LazyLock<Vec<u128>> = LazyLock::new(|| {
+        let mut names: Vec<u128> = BUILDER
             .clone_tags()
             .into_iter()
             .chain(BUILDER.clone_clean_content_tags())
-            .map(|t| t.as_bytes().to_vec())
+            .filter(|t| t.len() <= 16)
+            .map(|t| pack(t.as_bytes()))
             .collect();
         names.sort_unstable();
         names
@@ -201,27 +209,27 @@ fn scan_tags(html: &str) -> Found {
     let h = html.as_bytes();
     let mut found = Found::default();
     let mut i = 0;
-    let mut name = [0u8; 16];
-    while let Some(p) = h[i..].iter().position(|&b| b == b'<') {
+    while let Some(p) = memchr::memchr(b'<', &h[i..]) {
         let at = i + p + 1;
         i = at;
         let len = h[at..]
             .iter()
-            .take(16)
+            .take(17)
             .position(|b| !b.is_ascii_alphanumeric())
-            .unwrap_or((h.len() - at).min(16));
+            .unwrap_or((h.len() - at).min(17));
         if len == 0 || !h[at].is_ascii_alphabetic() {
             continue;
         }
-        for (slot, b) in name.iter_mut().zip(&h[at..at + len]) {
-            *slot = b.to_ascii_lowercase();
-        }
-        let tag = &name[..len];
-        if matches!(tag, b"iframe" | b"video" | b"embed" | b"object") {
-            found.embed = true;
-        }
-        if KEPT.binary_search_by(|k| k.as_slice().cmp(tag)).is_err() {
+        let tag = &h[at..at + len];
+        if len > 16 || KEPT.binary_search(&pack(tag)).is_err() {
             found.unwrapped = true;
+        }
+        if (5..=6).contains(&len)
+            && [&b"iframe"[..], b"video", b"embed", b"object"]
+                .iter()
+                .any(|e| tag.eq_ignore_ascii_case(e))
+        {
+            found.embed = true;
         }
         if found.embed && found.unwrapped {
             break;
@@ -399,38 +407,36 @@ fn video_link(src: &str) -> Option<String> {
     Some(url.into())
 }
 
+/// Whether a sanitised `<img ...>` tag is a tracking pixel (1×1 or smaller) or has no source.
+fn is_pixel(tag: &str) -> bool {
+    if tag.contains(" src=\"http") && !tag.contains("width=\"") && !tag.contains("height=\"") {
+        // The common case, decided without parsing.
+        return false;
+    }
+    let (attrs, _) = tag_attributes(tag);
+    let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    let tiny = |v: Option<&str>| {
+        v.and_then(|v| v.trim().trim_end_matches("px").parse::<u32>().ok())
+            .is_some_and(|n| n <= 1)
+    };
+    get("src").is_none_or(|s| s.trim().is_empty()) || (tiny(get("width")) && tiny(get("height")))
+}
+
 /// Removes tracking pixels and source-less images from sanitised HTML (whose `img` tags are
-/// well-formed: `<img a="v" ...>`, double-quoted values).
+/// well-formed: `<img a="v" ...>`, double-quoted values). Returns `html` itself, uncopied, when
+/// there is none (the common case).
 fn drop_pixels(html: String) -> String {
-    let has_pixel = memchr::memmem::find_iter(html.as_bytes(), b"<img").any(|i| {
-        let tag = &html[i..html[i..].find('>').map_or(html.len(), |e| i + e + 1)];
-        !tag.contains(" src=\"http") || tag.contains("width=\"") || tag.contains("height=\"")
-    });
-    if !has_pixel {
-        // The common case: nothing to drop, no copy.
+    let bytes = html.as_bytes();
+    let tag_end = |i: usize| memchr::memchr(b'>', &bytes[i..]).map_or(bytes.len(), |e| i + e + 1);
+    if !memchr::memmem::find_iter(bytes, b"<img").any(|i| is_pixel(&html[i..tag_end(i)])) {
         return html;
     }
     let mut out = String::with_capacity(html.len());
     let mut pos = 0;
-    while let Some(i) = memchr::memmem::find(&html.as_bytes()[pos..], b"<img").map(|i| pos + i) {
-        let end = html[i..].find('>').map_or(html.len(), |e| i + e + 1);
-        let tag = &html[i..end];
-        if tag.contains(" src=\"http") && !tag.contains("width=\"") && !tag.contains("height=\"") {
-            // Neither a pixel nor source-less: the common case, kept without parsing.
-            out.push_str(&html[pos..end]);
-            pos = end;
-            continue;
-        }
-        let (attrs, _) = tag_attributes(tag);
-        let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-        let tiny = |v: Option<&str>| {
-            v.and_then(|v| v.trim().trim_end_matches("px").parse::<u32>().ok())
-                .is_some_and(|n| n <= 1)
-        };
-        let pixel = get("src").is_none_or(|s| s.trim().is_empty())
-            || (tiny(get("width")) && tiny(get("height")));
+    while let Some(i) = memchr::memmem::find(&bytes[pos..], b"<img").map(|i| pos + i) {
+        let end = tag_end(i);
         out.push_str(&html[pos..i]);
-        if !pixel {
+        if !is_pixel(&html[i..end]) {
             out.push_str(&html[i..end]);
         }
         pos = end;
