@@ -54,13 +54,16 @@ pub fn sanitized_to_text(
         match bytes[i] {
             b'<' => {
                 let name_start = i + 1 + usize::from(bytes.get(i + 1) == Some(&b'/'));
-                let name_end = bytes[name_start..]
-                    .iter()
-                    .position(|b| !b.is_ascii_alphanumeric())
-                    .map_or(bytes.len(), |p| name_start + p);
-                let name = &bytes[name_start..name_end];
-                if is_block(name) {
-                    in_word = false;
+                let mut name_end = name_start;
+                // A block boundary matters only inside a word.
+                if in_word {
+                    name_end = bytes[name_start..]
+                        .iter()
+                        .position(|b| !b.is_ascii_alphanumeric())
+                        .map_or(bytes.len(), |p| name_start + p);
+                    if is_block(&bytes[name_start..name_end]) {
+                        in_word = false;
+                    }
                 }
                 // Skip to the tag's end, minding quoted attribute values (the serialiser
                 // always writes `"`, and escapes `"` inside values).
