@@ -205,11 +205,7 @@ fn entries_list_json_has_the_contract_fields() {
     let app = TestApp::new(25, "");
     app.ok(&["feeds", "add", &server.feed_url("seeds-atom.xml")]);
     app.ok(&["fetch"]);
-    let out = app.ok(&["entries", "list", "--json", "--since", "2026-11-01"]);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = app.json_lines(&["entries", "list", "--since", "2026-11-01"]);
     assert_eq!(lines.len(), 2, "the October post is before --since");
     for e in &lines {
         for key in [

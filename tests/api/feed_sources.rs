@@ -73,11 +73,7 @@ fn opml_import_keeps_good_outlines_reports_bad_ones_and_skips_duplicates() {
         stderr.contains("line 12:") && stderr.contains("`not a url` is not a valid URL"),
         "{stderr}"
     );
-    let list: Vec<serde_json::Value> = app
-        .ok(&["feeds", "list", "--json"])
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let list = app.json_lines(&["feeds", "list"]);
     assert_eq!(list.len(), 3);
     assert_eq!(list[1]["title"], "Cloud Notes");
     assert_eq!(list[1]["tags"], serde_json::json!(["Azure", "Community"]));

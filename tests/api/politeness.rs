@@ -6,10 +6,7 @@ use serde_json::Value;
 use crate::helpers::{FeedServer, TestApp};
 
 fn feeds_json(app: &TestApp) -> Vec<Value> {
-    app.ok(&["feeds", "list", "--json"])
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    app.json_lines(&["feeds", "list"])
 }
 
 fn minutes_until_next_check(feed: &Value) -> i64 {

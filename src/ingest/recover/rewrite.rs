@@ -59,25 +59,10 @@ impl Capture {
             (Captured::Markup, e) => self.markup.write_event(e).ok()?,
             (_, Event::Text(t)) => self.text.push_str(&t.decode().ok()?),
             (_, Event::GeneralRef(r)) => {
+                // The one decoder for references (an unknown name stays as written).
                 let name = r.decode().ok()?;
-                let resolved = match name.as_ref() {
-                    "amp" => "&".to_string(),
-                    "lt" => "<".to_string(),
-                    "gt" => ">".to_string(),
-                    "quot" => "\"".to_string(),
-                    "apos" => "'".to_string(),
-                    n => match n.strip_prefix('#') {
-                        Some(num) => {
-                            let code = match num.strip_prefix('x') {
-                                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                                None => num.parse().ok()?,
-                            };
-                            char::from_u32(code)?.to_string()
-                        }
-                        None => return Some(()),
-                    },
-                };
-                self.text.push_str(&resolved);
+                let decoded = crate::ingest::text::decode_entities(&format!("&{name};"));
+                self.text.push_str(&decoded);
             }
             (_, Event::CData(c)) => self.text.push_str(&String::from_utf8_lossy(&c)),
             _ => {}
