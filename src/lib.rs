@@ -4,6 +4,11 @@
 //! The data's path: `config` → `ingest` (fetch, parse, sanitise) → `store` → `digest` (select,
 //! render) → `mail` (ledger, SMTP). `web` and `daemon` drive the stages; `app` wires them.
 
+/// mimalloc for every binary built on this crate (the service, tests, benchmarks), so that
+/// what the benchmarks measure is what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod app;
 pub mod cli;
 pub mod config;

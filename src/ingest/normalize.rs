@@ -7,8 +7,6 @@
 //! * [`simhash`]: a 64-bit SimHash of a text's word 3-shingles; two copies of a post whose
 //!   fingerprints differ in at most [`NEAR_DUPLICATE_BITS`] bits are the same article.
 
-use std::sync::LazyLock;
-
 use url::Url;
 
 /// Two entries are copies of one article when their text fingerprints differ in at most this many
@@ -159,60 +157,74 @@ fn mix(mut z: u64) -> u64 {
 pub fn simhash(text: &str) -> Option<u64> {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0100_0000_01b3;
-    // For each byte value, the ±1 its eight bits add to eight weights: eight vector adds per
-    // shingle instead of 64 scalar ones.
-    static SIGNS: LazyLock<[[i32; 8]; 256]> = LazyLock::new(|| {
-        let mut t = [[0i32; 8]; 256];
-        for (byte, row) in t.iter_mut().enumerate() {
-            for (bit, w) in row.iter_mut().enumerate() {
-                *w = if byte >> bit & 1 == 1 { 1 } else { -1 };
-            }
-        }
-        t
-    });
-    let signs = &*SIGNS;
-    let mut weights = [[0i32; 8]; 8];
+    let mut ones = BitCounters { levels: [0; 64] };
     let (mut a, mut b) = (0u64, 0u64);
     let mut words = 0usize;
     let mut h = OFFSET;
     let mut in_word = false;
-    let mut add = |c: u64, words: &mut usize, a: &mut u64, b: &mut u64| {
-        *words += 1;
-        if *words >= 3 {
-            let s = mix(*a ^ b.rotate_left(21) ^ c.rotate_left(42));
-            for (k, chunk) in weights.iter_mut().enumerate() {
-                let row = &signs[(s >> (8 * k) & 0xff) as usize];
-                for (w, d) in chunk.iter_mut().zip(row) {
-                    *w += d;
-                }
-            }
+    let mut add = |c: u64| {
+        words += 1;
+        if words >= 3 {
+            ones.add(mix(a ^ b.rotate_left(21) ^ c.rotate_left(42)));
         }
-        (*a, *b) = (*b, c);
+        (a, b) = (b, c);
     };
     for &byte in text.as_bytes() {
         if byte.is_ascii_alphanumeric() || byte >= 0x80 {
             h = (h ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(PRIME);
             in_word = true;
         } else if in_word {
-            add(mix(h), &mut words, &mut a, &mut b);
+            add(mix(h));
             h = OFFSET;
             in_word = false;
         }
     }
     if in_word {
-        add(mix(h), &mut words, &mut a, &mut b);
+        add(mix(h));
     }
     if words < MIN_FINGERPRINT_WORDS {
         return None;
     }
-    Some(
-        weights
-            .iter()
-            .flatten()
-            .enumerate()
-            .filter(|(_, w)| **w > 0)
-            .fold(0u64, |acc, (bit, _)| acc | 1 << bit),
-    )
+    // A bit of the fingerprint is set when more shingles have it set than clear.
+    Some(ones.majority(words - 2))
+}
+
+/// Sixty-four counters held bit-sliced: `levels[k]` holds bit `k` of every counter, so adding a
+/// 64-bit hash to all of them is a ripple of carries (two word operations on average) instead
+/// of sixty-four increments.
+struct BitCounters {
+    levels: [u64; 64],
+}
+
+impl BitCounters {
+    fn add(&mut self, mut carry: u64) {
+        for level in &mut self.levels {
+            if carry == 0 {
+                break;
+            }
+            let next = *level & carry;
+            *level ^= carry;
+            carry = next;
+        }
+    }
+
+    /// The bits whose counter exceeds half of `total` (the number of hashes added).
+    fn majority(&self, total: usize) -> u64 {
+        let total = total as u64;
+        // No counter exceeds `total`, so levels above its highest bit are all zero.
+        let depth = (u64::BITS - total.leading_zeros()) as usize;
+        (0..64).fold(0u64, |acc, bit| {
+            let count = self.levels[..depth]
+                .iter()
+                .enumerate()
+                .fold(0u64, |n, (k, level)| n | (level >> bit & 1) << k);
+            if count > total / 2 {
+                acc | 1 << bit
+            } else {
+                acc
+            }
+        })
+    }
 }
 
 /// Bits in which two fingerprints differ.
@@ -272,6 +284,48 @@ mod tests {
         );
     }
 
+    /// The textbook SimHash (a signed weight per bit), as [`simhash`] computed it before its
+    /// counters were bit-sliced: the two must agree on every text.
+    pub(super) fn simhash_reference(text: &str) -> Option<u64> {
+        let mut weights = [0i64; 64];
+        let hashes: Vec<u64> = text
+            .split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                mix(w.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+                    (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+                }))
+            })
+            .collect();
+        if hashes.len() < MIN_FINGERPRINT_WORDS {
+            return None;
+        }
+        for w in hashes.windows(3) {
+            let s = mix(w[0] ^ w[1].rotate_left(21) ^ w[2].rotate_left(42));
+            for (bit, weight) in weights.iter_mut().enumerate() {
+                *weight += if s >> bit & 1 == 1 { 1 } else { -1 };
+            }
+        }
+        Some(
+            (0..64)
+                .filter(|bit| weights[*bit] > 0)
+                .fold(0, |acc, bit| acc | 1 << bit),
+        )
+    }
+
+    #[test]
+    fn simhash_matches_the_textbook_definition() {
+        let seed = "Chronicle polls the feeds of a community's blogs and turns them into a \
+            weekly newsletter, café naïve 2026 ÉTÉ";
+        for n in [0, 1, 2, 3, 5, 13, 40, 200] {
+            let text = (0..n)
+                .map(|i| format!("{seed} {i}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert_eq!(simhash(&text), simhash_reference(&text), "{n}");
+        }
+    }
+
     #[test]
     fn fingerprints_tell_copies_from_other_posts() {
         let post = "Chronicle polls the feeds of a community's blogs and turns them into a \
@@ -302,7 +356,16 @@ mod tests {
 mod properties {
     use proptest::prelude::*;
 
+    use super::tests::simhash_reference;
     use super::*;
+
+    proptest! {
+        #[test]
+        fn simhash_agrees_with_the_reference(words in proptest::collection::vec("[a-zA-Zé0-9]{1,6}", 0..120), sep in "[ ,.\n]{1,2}") {
+            let text = words.join(&sep);
+            prop_assert_eq!(simhash(&text), simhash_reference(&text));
+        }
+    }
 
     fn url() -> impl Strategy<Value = String> {
         (

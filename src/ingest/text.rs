@@ -86,28 +86,32 @@ pub fn sanitized_to_text(
                 i += len;
             }
             _ if words > keep_words => {
-                // Past the kept words only the count matters: scan the text run as bytes
-                // (UTF-8 continuation bytes are never ASCII white space).
+                // Past the kept words only the count matters.
                 let end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p);
-                // Word starts: a non-space byte after a space (branch-free, vectorises).
-                let mut prev_space = !in_word;
-                for &b in &bytes[i..end] {
-                    let space = matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
-                    words += usize::from(prev_space & !space);
-                    prev_space = space;
-                }
-                in_word = !prev_space;
+                let (starts, ends_in_word) = count_word_starts(&bytes[i..end], in_word);
+                words += starts;
+                in_word = ends_in_word;
                 i = end;
             }
             _ => {
                 // A text run among the kept words: copy whole words, not characters.
                 let end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p);
                 let run = &html[i..end];
+                let rb = run.as_bytes();
                 // Where the current word started in this run (it may have begun before it,
                 // as in `a<b>b</b>`, in which case this run continues it).
-                let mut start: Option<usize> = None;
-                for (j, c) in run.char_indices() {
-                    if c.is_whitespace() {
+                let mut start: Option<usize> = in_word.then_some(0);
+                let mut j = 0;
+                while j < rb.len() {
+                    // ASCII decided on the byte; other characters decoded (U+2009 is a space).
+                    let (space, len) = match rb[j] {
+                        b @ 0..0x80 => (b.is_ascii_whitespace() || b == 0x0b, 1),
+                        _ => run[j..]
+                            .chars()
+                            .next()
+                            .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+                    };
+                    if space {
                         if let Some(s) = start.take() {
                             if words <= keep_words {
                                 out.push_str(&run[s..j]);
@@ -121,9 +125,8 @@ pub fn sanitized_to_text(
                             out.push(' ');
                         }
                         start = Some(j);
-                    } else if start.is_none() {
-                        start = Some(j);
                     }
+                    j += len;
                 }
                 if let Some(s) = start {
                     if words <= keep_words {
@@ -135,6 +138,29 @@ pub fn sanitized_to_text(
         }
     }
     (out, words)
+}
+
+/// Words starting in `run` (a text run without markup), given whether the text before it ended
+/// inside a word; and whether `run` ends inside one. A word starts at a byte that is not ASCII
+/// white space after one that is (UTF-8 continuation bytes are never ASCII). No loop-carried
+/// state, so the count vectorises.
+fn count_word_starts(run: &[u8], in_word: bool) -> (usize, bool) {
+    fn space(b: u8) -> bool {
+        matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+    }
+    let (Some(&first), Some(&last)) = (run.first(), run.last()) else {
+        return (0, in_word);
+    };
+    let mut starts = usize::from(!in_word && !space(first));
+    for (before, here) in run.chunks(255).zip(run[1..].chunks(255)) {
+        let n = before
+            .iter()
+            .zip(here)
+            .map(|(&b, &h)| u8::from(space(b) & !space(h)))
+            .fold(0u8, u8::wrapping_add);
+        starts += usize::from(n);
+    }
+    (starts, !space(last))
 }
 
 /// The text of the HTML named character reference `&name;`, from the HTML standard's table (as
@@ -217,8 +243,18 @@ pub fn collapse_whitespace(s: &str) -> String {
 
 /// About `words` words of `text`, cut on a word boundary, with `…` when cut.
 pub fn excerpt(text: &str, words: usize) -> String {
+    // ASCII text (the common case) splits on bytes; U+000B is the one ASCII character that
+    // `char::is_whitespace` counts and `split_ascii_whitespace` does not.
+    if text.is_ascii() && !text.contains('\x0b') {
+        cut(text.split_ascii_whitespace(), words)
+    } else {
+        cut(text.split_whitespace(), words)
+    }
+}
+
+fn cut<'a>(split: impl Iterator<Item = &'a str>, words: usize) -> String {
     let mut out = String::new();
-    for (count, word) in text.split_whitespace().enumerate() {
+    for (count, word) in split.enumerate() {
         if count == words {
             let trimmed = out.trim_end_matches([',', ';', ':', '-', '–', '—']);
             return format!("{trimmed}…");
@@ -403,5 +439,47 @@ mod tests {
         assert_eq!(excerpt("one two three four", 2), "one two…");
         assert_eq!(excerpt("one two", 5), "one two");
         assert_eq!(excerpt("one, two, three", 2), "one, two…");
+        assert_eq!(excerpt("un\u{2009}deux\u{a0}trois quatre", 2), "un deux…");
+        assert_eq!(excerpt("a\x0bb\tc", 2), "a b…");
+    }
+}
+
+/// The one-pass text of sanitised HTML agrees with the parser's (proptest).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn fragment() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-zé]{1,8}",
+            Just(" ".to_string()),
+            Just("\n\t".to_string()),
+            Just("&nbsp;".to_string()),
+            Just("&amp;".to_string()),
+            Just("&#8217;".to_string()),
+            Just("<b>".to_string()),
+            Just("</b>".to_string()),
+            Just("<p>".to_string()),
+            Just("</p>".to_string()),
+            Just("<br>".to_string()),
+            Just(r#"<a href="https://e.org/?a=1&amp;b=&quot;2&quot;" title="x > y">"#.to_string()),
+            Just("</a>".to_string()),
+            Just("<li>".to_string()),
+        ];
+        proptest::collection::vec(piece, 0..80).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn one_pass_text_matches_the_parser(html in fragment(), keep in 0usize..30) {
+            let clean = crate::ingest::sanitize::sanitize(&html, None);
+            let parsed = html_to_text(clean.as_str());
+            let all: Vec<&str> = parsed.split_whitespace().collect();
+            let (text, count) = sanitized_to_text(&clean, keep);
+            prop_assert_eq!(count, all.len());
+            prop_assert_eq!(text, all[..keep.min(all.len())].join(" "));
+        }
     }
 }

@@ -12,7 +12,7 @@ pub(super) fn fix_references(text: &str) -> Option<String> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut i = 0;
-    while let Some(p) = bytes[i..].iter().position(|&b| b == b'&') {
+    while let Some(p) = memchr::memchr(b'&', &bytes[i..]) {
         let start = i + p;
         i = start + 1;
         let numeric = bytes.get(i) == Some(&b'#');
