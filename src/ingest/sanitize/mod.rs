@@ -165,6 +165,17 @@ fn scan_tags(html: &str) -> Found {
         names.sort_unstable();
         names
     });
+    // Removed elements whose removal cannot change how the rest parses, so they need no second
+    // pass: `iframe` (its content is raw text) and void elements have no child elements, and
+    // ordinary elements (`video`, `audio`, `picture`) are no scope boundary for the HTML
+    // parser. Scoping and special elements (`object`, `button`, `form`, `svg`, `section`...)
+    // are not listed.
+    static PLAIN: LazyLock<[u128; 9]> = LazyLock::new(|| {
+        [
+            "iframe", "embed", "source", "track", "param", "video", "audio", "picture", "link",
+        ]
+        .map(|t| pack(t.as_bytes()))
+    });
     let h = html.as_bytes();
     let mut found = Found::default();
     let mut i = 0;
@@ -180,7 +191,7 @@ fn scan_tags(html: &str) -> Found {
             continue;
         }
         let tag = &h[at..at + len];
-        if len > 16 || KEPT.binary_search(&pack(tag)).is_err() {
+        if len > 16 || KEPT.binary_search(&pack(tag)).is_err() && !PLAIN.contains(&pack(tag)) {
             found.unwrapped = true;
         }
         if (5..=6).contains(&len)
@@ -347,6 +358,28 @@ mod tests {
             None,
         );
         assert_eq!(s.as_str(), "<p>abc</p>");
+    }
+
+    #[test]
+    fn only_removals_that_can_change_the_parse_get_a_second_pass() {
+        for plain in [
+            r#"<p>a<iframe src="https://e.org/x">t</iframe>b</p>"#,
+            "<p><video controls><source src=v.mp4><p>fallback</video></p>",
+            "<picture><source srcset=a.webp><img src=a.png></picture><embed src=x>",
+            "<p>text <b>bold</b></p><ul><li>one</li></ul>",
+        ] {
+            assert!(!scan_tags(plain).unwrapped, "{plain}");
+        }
+        for scoping in [
+            "<p><button><p>x</button>",
+            "<object data=x><p>y</object>",
+            "<form><p>x</form>",
+            "<svg><p>x</svg>",
+            "<li><section><li>x",
+            "<x-widget>y</x-widget>",
+        ] {
+            assert!(scan_tags(scoping).unwrapped, "{scoping}");
+        }
     }
 
     #[test]
