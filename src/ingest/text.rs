@@ -98,39 +98,34 @@ pub fn sanitized_to_text(
                 let end = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(bytes.len(), |p| i + p);
                 let run = &html[i..end];
                 let rb = run.as_bytes();
-                // Where the current word started in this run (it may have begun before it,
-                // as in `a<b>b</b>`, in which case this run continues it).
-                let mut start: Option<usize> = in_word.then_some(0);
                 let mut j = 0;
                 while j < rb.len() {
-                    // ASCII decided on the byte; other characters decoded (U+2009 is a space).
-                    let (space, len) = match rb[j] {
-                        b @ 0..0x80 => (b.is_ascii_whitespace() || b == 0x0b, 1),
-                        _ => run[j..]
-                            .chars()
-                            .next()
-                            .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
-                    };
+                    let (space, len) = space_at(run, j);
                     if space {
-                        if let Some(s) = start.take() {
-                            if words <= keep_words {
-                                out.push_str(&run[s..j]);
-                            }
-                        }
                         in_word = false;
-                    } else if !in_word {
+                        j += len;
+                        continue;
+                    }
+                    // A word starts here, or continues one begun before this run (as in
+                    // `a<b>b</b>`); copy it whole.
+                    if !in_word {
                         in_word = true;
                         words += 1;
                         if words > 1 && words <= keep_words {
                             out.push(' ');
                         }
-                        start = Some(j);
                     }
+                    let start = j;
                     j += len;
-                }
-                if let Some(s) = start {
+                    while j < rb.len() {
+                        let (space, len) = space_at(run, j);
+                        if space {
+                            break;
+                        }
+                        j += len;
+                    }
                     if words <= keep_words {
-                        out.push_str(&run[s..]);
+                        out.push_str(&run[start..j]);
                     }
                 }
                 i = end;
@@ -138,6 +133,21 @@ pub fn sanitized_to_text(
         }
     }
     (out, words)
+}
+
+/// Whether the character at byte `j` of `run` is white space, and its length: ASCII decided on
+/// the byte, other characters decoded (U+2009, a thin space, is white space).
+fn space_at(run: &str, j: usize) -> (bool, usize) {
+    match run.as_bytes()[j] {
+        b @ 0..0x80 => (
+            matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'),
+            1,
+        ),
+        _ => run[j..]
+            .chars()
+            .next()
+            .map_or((false, 1), |c| (c.is_whitespace(), c.len_utf8())),
+    }
 }
 
 /// Words starting in `run` (a text run without markup), given whether the text before it ended
