@@ -139,10 +139,7 @@ pub fn sanitized_to_text(
 /// the byte, other characters decoded (U+2009, a thin space, is white space).
 fn space_at(run: &str, j: usize) -> (bool, usize) {
     match run.as_bytes()[j] {
-        b @ 0..0x80 => (
-            matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'),
-            1,
-        ),
+        b @ 0..0x80 => (ascii_space(b), 1),
         _ => run[j..]
             .chars()
             .next()
@@ -150,14 +147,17 @@ fn space_at(run: &str, j: usize) -> (bool, usize) {
     }
 }
 
+/// The ASCII characters `char::is_whitespace` accepts.
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
+}
+
 /// Words starting in `run` (a text run without markup), given whether the text before it ended
 /// inside a word; and whether `run` ends inside one. A word starts at a byte that is not ASCII
 /// white space after one that is (UTF-8 continuation bytes are never ASCII). No loop-carried
 /// state, so the count vectorises.
 fn count_word_starts(run: &[u8], in_word: bool) -> (usize, bool) {
-    fn space(b: u8) -> bool {
-        matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c')
-    }
+    let space = ascii_space;
     let (Some(&first), Some(&last)) = (run.first(), run.last()) else {
         return (0, in_word);
     };
