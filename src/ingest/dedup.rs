@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::normalize::{NEAR_DUPLICATE_BITS, SAME_TITLE_BITS, distance};
+use super::fingerprint::{NEAR_DUPLICATE_BITS, SAME_TITLE_BITS, distance};
 use crate::store::{self, Pool, StoreError};
 
 /// Entries first seen this recently are grouped (a post is never published after it is first

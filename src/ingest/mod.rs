@@ -9,6 +9,7 @@ pub mod dedup;
 pub mod discover;
 mod encoding;
 pub mod fetch;
+pub mod fingerprint;
 mod guard;
 pub mod normalize;
 pub mod opml;

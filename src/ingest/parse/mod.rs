@@ -209,7 +209,7 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
     let canonical_url = canonical_link
         .or_else(|| originally_published_at(&content))
         .and_then(|u| normalize::normalize_url(&u));
-    let fingerprint = normalize::simhash(if body_text.is_empty() {
+    let fingerprint = super::fingerprint::simhash(if body_text.is_empty() {
         &summary
     } else {
         &body_text
