@@ -18,5 +18,6 @@ pub mod domain;
 pub mod ingest;
 pub mod mail;
 pub mod store;
+pub mod stories;
 pub mod telemetry;
 pub mod web;

@@ -50,8 +50,8 @@ pub struct NewEntry {
     pub norm_url: Option<String>,
     /// Normalised `rel=canonical` or "originally published at" link found in the content.
     pub canonical_url: Option<String>,
-    /// 64-bit SimHash of title and text, for near-duplicate detection.
-    pub fingerprint: u64,
+    /// Sketch of the whole text, for telling copies of one article from other posts.
+    pub sketch: super::Sketch,
 }
 
 /// A stored entry, with the feed it came from.

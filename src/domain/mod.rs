@@ -8,6 +8,7 @@ mod email;
 mod entry;
 mod feed_url;
 mod html;
+mod story;
 mod token;
 mod week;
 
@@ -15,5 +16,6 @@ pub use email::{EmailError, SubscriberEmail};
 pub use entry::{Entry, FeedRecord, NewEntry, ParsedFeed, Subscriber, SubscriberStatus};
 pub use feed_url::{FeedUrl, FeedUrlError};
 pub use html::SanitizedHtml;
+pub use story::{SKETCH_SIZE, Sketch, StoryLink, StoryOverride, StoryRecord, StoryRule};
 pub use token::Token;
 pub use week::{DigestWeek, WeekError};

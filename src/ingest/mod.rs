@@ -5,11 +5,9 @@
 //! transaction, and [`fetch_feeds`] runs many feeds concurrently within the politeness limits.
 
 pub mod dates;
-pub mod dedup;
 pub mod discover;
 mod encoding;
 pub mod fetch;
-pub mod fingerprint;
 mod guard;
 pub mod normalize;
 pub mod opml;
@@ -112,7 +110,7 @@ pub async fn fetch_feeds(
     }
     if report.new_entries + report.updated_entries > 0 {
         let started = std::time::Instant::now();
-        match dedup::link_stories(pool, chrono::Utc::now()).await {
+        match crate::stories::link_stories(pool, chrono::Utc::now()).await {
             Ok(n) => {
                 report.regrouped = n;
                 tracing::debug!(

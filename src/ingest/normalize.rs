@@ -1,5 +1,4 @@
-//! Links for telling one article from another (its text is told by
-//! [`fingerprint`](super::fingerprint)).
+//! Links for telling one article from another (its text is told by [`crate::stories`]).
 //!
 //! * [`clean_link`]: the link we store and show: absolute, http(s), with tracking parameters
 //!   removed and everything else (including the fragment) kept.

@@ -20,7 +20,7 @@ async fn update(
     sqlx::query(
         "UPDATE entries SET url = $3, title = $4, author = $5, updated_at = $6,
             summary = $7, content = $8, content_hash = $9, word_count = $10, image_url = $11,
-            tags = $12, norm_url = $13, canonical_url = $14, fingerprint = $15, guid = $16
+            tags = $12, norm_url = $13, canonical_url = $14, sketch = $15, guid = $16
          WHERE feed_id = $1 AND guid = $2",
     )
     .bind(feed_id)
@@ -37,7 +37,7 @@ async fn update(
     .bind(tags_json(&entry.tags))
     .bind(&entry.norm_url)
     .bind(&entry.canonical_url)
-    .bind(entry.fingerprint as i64)
+    .bind(entry.sketch.to_bytes())
     .bind(&entry.guid)
     .execute(&mut *conn)
     .await?;
@@ -109,7 +109,7 @@ pub async fn upsert_all(
         let mut qb = sqlx::QueryBuilder::<super::Db>::new(
             "INSERT INTO entries (feed_id, guid, url, title, author, published_at, updated_at,
                 summary, content, content_hash, first_seen_at, word_count, image_url, tags,
-                norm_url, canonical_url, fingerprint) ",
+                norm_url, canonical_url, sketch) ",
         );
         qb.push_values(chunk, |mut row, e| {
             let published = e.published.map_or(now, |p| p.min(now));
@@ -129,7 +129,7 @@ pub async fn upsert_all(
                 .push_bind(tags_json(&e.tags))
                 .push_bind(&e.norm_url)
                 .push_bind(&e.canonical_url)
-                .push_bind(e.fingerprint as i64);
+                .push_bind(e.sketch.to_bytes());
         });
         qb.push(" ON CONFLICT (feed_id, guid) DO NOTHING");
         qb.build().execute(&mut *conn).await?;
@@ -278,108 +278,4 @@ pub async fn also_on(
         }
     }
     Ok(out)
-}
-
-/// What story grouping reads: entries first seen since `since` (a post's publication date is
-/// never later than its first-seen time, so this holds every post published since then too),
-/// and the originals that any of them currently points at (so a copy is never released for want
-/// of its original). Served by the covering index `entries_story_keys`, so the posts' bodies are
-/// not read.
-pub async fn dedup_window(
-    pool: &Pool,
-    since: DateTime<Utc>,
-) -> Result<Vec<crate::ingest::dedup::DedupRecord>, StoreError> {
-    type Row = (
-        i64,
-        i64,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<i64>,
-        i64,
-        i64,
-        Option<i64>,
-    );
-    const COLUMNS: &str = "id, feed_id, norm_url, canonical_url, title, fingerprint, \
-                           published_at, first_seen_at, duplicate_of";
-    let mut rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM entries WHERE first_seen_at >= $1"
-    ))
-    .bind(ts(since))
-    .fetch_all(pool)
-    .await?;
-    // Originals outside the window that copies in it point at: rare, so one query by id.
-    let inside: std::collections::HashSet<i64> = rows.iter().map(|r| r.0).collect();
-    let mut outside: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| r.8)
-        .filter(|id| !inside.contains(id))
-        .collect();
-    outside.sort_unstable();
-    outside.dedup();
-    for chunk in outside.chunks(500) {
-        let mut qb = sqlx::QueryBuilder::<super::Db>::new(format!(
-            "SELECT {COLUMNS} FROM entries WHERE id IN ("
-        ));
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        qb.push(")");
-        rows.extend(qb.build_query_as::<Row>().fetch_all(pool).await?);
-    }
-    rows.sort_unstable_by_key(|r| r.0);
-    let sent: std::collections::HashMap<i64, i64> = sqlx::query_as(
-        "SELECT de.entry_id, MIN(d.frozen_at) FROM digest_entries de
-         JOIN digests d ON d.id = de.digest_id
-         WHERE d.frozen_at IS NOT NULL GROUP BY de.entry_id",
-    )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect();
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                feed_id,
-                norm_url,
-                canonical_url,
-                title,
-                fingerprint,
-                published,
-                first_seen,
-                dup,
-            )| {
-                crate::ingest::dedup::DedupRecord {
-                    id,
-                    feed_id,
-                    norm_url,
-                    canonical_url,
-                    title,
-                    fingerprint: fingerprint.unwrap_or(0) as u64,
-                    published,
-                    first_seen,
-                    sent_at: sent.get(&id).copied(),
-                    duplicate_of: dup,
-                }
-            },
-        )
-        .collect())
-}
-
-/// Records each entry's story: `Some(original)` for a copy, `None` for an original. One
-/// transaction.
-pub async fn set_duplicates(pool: &Pool, changes: &[(i64, Option<i64>)]) -> Result<(), StoreError> {
-    let mut tx = super::begin_write(pool).await?;
-    for (id, original) in changes {
-        sqlx::query("UPDATE entries SET duplicate_of = $2 WHERE id = $1")
-            .bind(id)
-            .bind(original)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }

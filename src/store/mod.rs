@@ -11,6 +11,7 @@ pub mod entries;
 mod error;
 pub mod feeds;
 mod pool;
+pub mod stories;
 pub mod subscribers;
 
 use chrono::{DateTime, TimeZone, Utc};

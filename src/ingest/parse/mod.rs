@@ -51,9 +51,6 @@ use fields::{
 /// Words in an entry's stored excerpt.
 pub const EXCERPT_WORDS: usize = 60;
 
-/// Words of the text (after the title) that the near-duplicate fingerprint reads.
-const FINGERPRINT_WORDS: usize = 150;
-
 /// Why a document is not a feed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ParseError {
@@ -174,8 +171,8 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
             Some(content_base),
         ),
     };
-    // The first words feed the fingerprint; the excerpt takes the first EXCERPT_WORDS of them.
-    let (body_text, word_count) = super::text::sanitized_to_text(&content, FINGERPRINT_WORDS);
+    // The whole text feeds the story sketch; the excerpt takes its first EXCERPT_WORDS.
+    let (body_text, word_count) = super::text::sanitized_to_text(&content, usize::MAX);
     // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
     // padded with "Continue reading"; the feed's summary serves only when there is no body.
     let summary = if body_text.is_empty() {
@@ -209,12 +206,11 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
     let canonical_url = canonical_link
         .or_else(|| originally_published_at(&content))
         .and_then(|u| normalize::normalize_url(&u));
-    let fingerprint = super::fingerprint::simhash(if body_text.is_empty() {
+    let sketch = crate::stories::sketch::sketch(if body_text.is_empty() {
         &summary
     } else {
         &body_text
-    })
-    .unwrap_or(0);
+    });
     let norm_url = link.as_ref().and_then(normalize::normalize_url);
     let url = link.map(String::from);
     let content_hash = change_hash(&[
@@ -246,7 +242,7 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
         tags,
         norm_url,
         canonical_url,
-        fingerprint,
+        sketch,
     }
 }
 
