@@ -1,14 +1,11 @@
 //! Command handlers: glue between the CLI and [`App`]. Output for people goes to stdout, problems
 //! to stderr; every failure returns an error whose chain `main` prints on one line.
 
-use std::io::Write;
-
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use chrono::Utc;
 
-use super::feeds::{clip, feeds, fetch};
-use super::{Cli, Command, EntriesCommand, SubscribersCommand};
+use super::feeds::{feeds, fetch};
+use super::{Cli, Command, SubscribersCommand};
 use crate::app::{App, Application, SendOutcome, cancel_on_signals};
 use crate::config::Settings;
 use crate::domain::SubscriberEmail;
@@ -63,9 +60,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Subscribers(cmd) => subscribers(&app, cmd).await,
-        Command::Entries(EntriesCommand::List { feed, since, json }) => {
-            entries(&app, feed.as_deref(), since.as_deref(), json).await
-        }
+        Command::Entries(cmd) => super::entries::run(&app, cmd).await,
         Command::Serve => {
             let token = tokio_util::sync::CancellationToken::new();
             cancel_on_signals(token.clone());
@@ -123,91 +118,6 @@ async fn subscribers(app: &App, cmd: SubscribersCommand) -> anyhow::Result<()> {
             let email = SubscriberEmail::parse(&email)?;
             store::subscribers::remove(&app.pool, &email).await?;
             println!("removed {email}");
-        }
-    }
-    Ok(())
-}
-
-/// `--since`: a date (midnight UTC) or an RFC 3339 instant.
-fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).context("midnight")?.and_utc());
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|d| d.with_timezone(&Utc))
-        .with_context(|| format!("--since `{s}` is not a date: use YYYY-MM-DD or RFC 3339"))
-}
-
-#[derive(Serialize)]
-struct EntryJson<'a> {
-    id: i64,
-    story: i64,
-    feed_id: i64,
-    feed_url: &'a str,
-    feed_title: &'a str,
-    guid: &'a str,
-    url: Option<&'a str>,
-    title: &'a str,
-    author: Option<&'a str>,
-    published: String,
-    updated: Option<String>,
-    first_seen: String,
-    summary: &'a str,
-    content: &'a str,
-    image_url: Option<&'a str>,
-    tags: &'a [String],
-    reading_minutes: u32,
-}
-
-async fn entries(
-    app: &App,
-    feed: Option<&str>,
-    since: Option<&str>,
-    json: bool,
-) -> anyhow::Result<()> {
-    let feed_id = match feed {
-        Some(f) => Some(store::feeds::find(&app.pool, f).await?.id),
-        None => None,
-    };
-    let since = since.map(parse_since).transpose()?;
-    let entries = store::entries::list(&app.pool, feed_id, since).await?;
-    let mut out = std::io::stdout().lock();
-    for e in &entries {
-        if json {
-            let j = EntryJson {
-                id: e.id,
-                story: e.story,
-                feed_id: e.feed_id,
-                feed_url: &e.feed_url,
-                feed_title: &e.feed_title,
-                guid: &e.guid,
-                url: e.url.as_deref(),
-                title: &e.title,
-                author: e.author.as_deref(),
-                published: e.published.to_rfc3339(),
-                updated: e.updated.map(|u| u.to_rfc3339()),
-                first_seen: e.first_seen.to_rfc3339(),
-                summary: &e.summary,
-                content: e.content.as_str(),
-                image_url: e.image_url.as_deref(),
-                tags: &e.tags,
-                reading_minutes: e.reading_minutes(),
-            };
-            writeln!(out, "{}", serde_json::to_string(&j)?)?;
-        } else {
-            let copy = if e.story == e.id {
-                String::new()
-            } else {
-                format!("  (copy of {})", e.story)
-            };
-            writeln!(
-                out,
-                "{:>6}  {}  {:<24}  {}{copy}",
-                e.id,
-                e.published.format("%Y-%m-%d"),
-                clip(&e.feed_title, 24),
-                e.title
-            )?;
         }
     }
     Ok(())

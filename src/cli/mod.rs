@@ -2,6 +2,7 @@
 
 mod commands;
 mod digest;
+mod entries;
 mod feeds;
 
 use std::path::PathBuf;
@@ -246,6 +247,30 @@ pub enum EntriesCommand {
         /// else the id of the original it is a copy of.
         #[arg(long)]
         json: bool,
+    },
+    /// Show one entry and its story: the original it is a copy of and by which rule (the same
+    /// link, a canonical link, or the same text with the measured distance), or its copies.
+    Show {
+        /// The entry's id.
+        id: i64,
+        /// One JSON object (id, story, title, blog, author, url, published, first_seen, words,
+        /// rule, via, distance, members, kept_apart_from).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an entry a story of its own, for good: later regrouping keeps it apart from the
+    /// story it was in.
+    Split {
+        /// The entry's id.
+        id: i64,
+    },
+    /// Join an entry to another's story by hand (it is listed under it as "also on").
+    Merge {
+        /// The entry to join.
+        id: i64,
+        /// An entry of the story to join it to (the story's original stays its original).
+        #[arg(value_name = "ORIGINAL-ID")]
+        original: i64,
     },
 }
 

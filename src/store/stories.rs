@@ -198,14 +198,80 @@ pub async fn set_overrides(
     Ok(())
 }
 
-/// The members of `entry`'s story (its original and every copy), the original first.
-pub async fn members(pool: &Pool, entry: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
+/// One member of a story as the organiser sees it: the entry, its blog, and its link.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Entry id.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// Its blog's name.
+    pub blog: String,
+    /// How it joined the story (all `None` for the original).
+    pub link: StoryLink,
+}
+
+/// Every member of `entry`'s story, the original first, with how each joined.
+pub async fn story_of(pool: &Pool, entry: i64) -> Result<Vec<Member>, StoreError> {
+    let rows: Vec<(
+        i64,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<f64>,
+    )> = sqlx::query_as(
         "WITH s AS (SELECT COALESCE(duplicate_of, id) AS story FROM entries WHERE id = $1)
-         SELECT e.id FROM entries e, s WHERE e.id = s.story OR e.duplicate_of = s.story
-         ORDER BY e.duplicate_of IS NOT NULL, e.id",
+             SELECT e.id, e.title, COALESCE(f.title, f.feed_title, f.url), e.duplicate_of,
+                    e.story_via, e.story_rule, e.story_distance
+             FROM entries e JOIN feeds f ON f.id = e.feed_id, s
+             WHERE e.id = s.story OR e.duplicate_of = s.story
+             ORDER BY e.duplicate_of IS NOT NULL, e.id",
+    )
+    .bind(entry)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, blog, original, via, rule, distance)| Member {
+            id,
+            title,
+            blog,
+            link: StoryLink {
+                original,
+                via,
+                rule: rule.as_deref().and_then(StoryRule::parse),
+                distance,
+            },
+        })
+        .collect())
+}
+
+/// Entries the organiser keeps apart from `entry` (by `entries split`).
+pub async fn kept_apart(pool: &Pool, entry: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT CASE WHEN entry_id = $1 THEN other_id ELSE entry_id END FROM story_overrides
+         WHERE together = 0 AND (entry_id = $1 OR other_id = $1) ORDER BY 1",
     )
     .bind(entry)
     .fetch_all(pool)
     .await?)
+}
+
+/// Forgets that `entry` is kept apart from any of `others` (before a merge by hand).
+pub async fn clear_apart(pool: &Pool, entry: i64, others: &[i64]) -> Result<(), StoreError> {
+    let mut tx = super::begin_write(pool).await?;
+    for &other in others {
+        sqlx::query(
+            "DELETE FROM story_overrides WHERE together = 0
+               AND ((entry_id = $1 AND other_id = $2) OR (entry_id = $2 AND other_id = $1))",
+        )
+        .bind(entry)
+        .bind(other)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

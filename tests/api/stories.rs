@@ -80,11 +80,19 @@ pub fn fetch_all(app: &TestApp, server: &FeedServer, set: &[Value]) -> HashMap<S
             .or_default()
             .push(e);
     }
-    let urls: Vec<String> = feeds
-        .iter()
-        .map(|(name, entries)| server.set_body(&format!("{name}.xml"), &atom(name, entries)))
-        .collect();
-    app.import_urls(urls.iter().map(String::as_str));
+    // Followed under their names, as an organiser's OPML would list them.
+    let mut opml = String::from("<?xml version=\"1.0\"?><opml version=\"2.0\"><head/><body>");
+    for (name, entries) in &feeds {
+        let url = server.set_body(&format!("{name}.xml"), &atom(name, entries));
+        opml.push_str(&format!(
+            "<outline type=\"rss\" text=\"{name}\" xmlUrl=\"{}\"/>",
+            esc(&url)
+        ));
+    }
+    opml.push_str("</body></opml>");
+    let path = app.dir.path().join("blogs.opml");
+    std::fs::write(&path, opml).expect("write OPML");
+    app.ok(&["feeds", "import", path.to_str().expect("UTF-8 path")]);
     app.ok(&["fetch", "--all"]);
     app.json_lines(&["entries", "list"])
         .into_iter()
@@ -140,5 +148,154 @@ fn the_labelled_set_merges_every_cross_post_and_no_distinct_post() {
         "{} failures:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// A labelled entry by its title (the set's titles of cross-posts are unique per feed).
+fn find<'a>(set: &'a [Value], feed: &str, variant_of: &str) -> &'a Value {
+    set.iter()
+        .find(|e| {
+            e["feed"] == feed
+                && e["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with(variant_of))
+        })
+        .unwrap_or_else(|| panic!("no {feed} entry titled {variant_of}"))
+}
+
+#[test]
+fn the_organiser_sees_why_an_entry_is_a_copy_and_can_split_and_merge_it() {
+    let set = labelled();
+    // The first labelled story: an author's post and its DEV copy (the same text), and a third
+    // post of the same blog that is its own story.
+    let own = &set[0];
+    let copy = &set[1];
+    assert_eq!(own["story"], copy["story"]);
+    let other = set
+        .iter()
+        .find(|e| e["feed"] == own["feed"] && e["story"] != own["story"])
+        .unwrap();
+    let server = FeedServer::start();
+    let app = TestApp::new(25, "");
+    let stored = fetch_all(&app, &server, &[own.clone(), copy.clone(), other.clone()]);
+    let id = |e: &Value| {
+        stored[e["link"].as_str().unwrap()]["id"]
+            .as_i64()
+            .unwrap()
+            .to_string()
+    };
+    let (own_id, copy_id, other_id) = (id(own), id(copy), id(other));
+
+    let shown = app.ok(&["entries", "show", &copy_id]);
+    assert!(
+        shown.contains(&format!(
+            "story:      a copy of entry {own_id}: {}",
+            own["title"].as_str().unwrap()
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("joined      by the same text (text distance 0.00: 100% alike)"),
+        "{shown}"
+    );
+    let j: Value = serde_json::from_str(&app.ok(&["entries", "show", &copy_id, "--json"])).unwrap();
+    assert_eq!(
+        (
+            j["story"].to_string(),
+            j["rule"].as_str(),
+            j["distance"].as_f64()
+        ),
+        (own_id.clone(), Some("text"), Some(0.0))
+    );
+    let shown = app.ok(&["entries", "show", &own_id]);
+    assert!(
+        shown.contains("story:      the original, with 1 copy:"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("entry {copy_id:>6}  devto")),
+        "{shown}"
+    );
+    let alone = app.ok(&["entries", "show", &other_id]);
+    assert!(
+        alone.contains("story:      its own (no copy found on another blog)"),
+        "{alone}"
+    );
+
+    // Split: its own story, and it stays so when a later fetch regroups the window.
+    let said = app.ok(&["entries", "split", &copy_id]);
+    assert_eq!(
+        said.trim(),
+        format!(
+            "entry {copy_id} is now a story of its own, kept apart from entry {own_id} for good"
+        )
+    );
+    let mut more = set
+        .iter()
+        .filter(|e| e["feed"] == "devto")
+        .skip(1)
+        .take(1)
+        .cloned()
+        .collect::<Vec<_>>();
+    more.insert(0, copy.clone());
+    server.set_body(
+        "devto.xml",
+        &atom("devto", &more.iter().collect::<Vec<_>>()),
+    );
+    app.ok(&["fetch", "--all"]);
+    let j: Value = serde_json::from_str(&app.ok(&["entries", "show", &copy_id, "--json"])).unwrap();
+    assert_eq!(
+        j["story"].to_string(),
+        copy_id,
+        "the split held through regrouping: {j}"
+    );
+    assert_eq!(
+        j["kept_apart_from"],
+        serde_json::json!([own_id.parse::<i64>().unwrap()])
+    );
+    assert!(
+        app.fails(&["entries", "split", &copy_id])
+            .contains("already a story of its own")
+    );
+
+    // Merge by hand: the other post joins the original's story.
+    let said = app.ok(&["entries", "merge", &other_id, &own_id]);
+    assert!(said.starts_with(&format!("entry {other_id} is now one story with entry {own_id}; the story's original is entry {own_id}")), "{said}");
+    let shown = app.ok(&["entries", "show", &other_id]);
+    assert!(shown.contains("joined      by merged by hand"), "{shown}");
+    // Merging the split copy back undoes the split.
+    app.ok(&["entries", "merge", &copy_id, &own_id]);
+    let j: Value = serde_json::from_str(&app.ok(&["entries", "show", &copy_id, "--json"])).unwrap();
+    assert_eq!(
+        (j["story"].to_string(), j["kept_apart_from"].clone()),
+        (own_id.clone(), serde_json::json!([]))
+    );
+
+    assert_eq!(
+        app.fails(&["entries", "show", "99999"]).trim(),
+        "error: no entry with id 99999 (see `chronicle entries list`)"
+    );
+    assert!(
+        app.fails(&["entries", "merge", &own_id, &own_id])
+            .contains("cannot be merged with itself")
+    );
+}
+
+#[test]
+fn a_canonical_link_and_the_same_link_are_named_as_the_rule() {
+    let set = labelled();
+    let canonical = set.iter().find(|e| e["canonical"].is_string()).unwrap();
+    let own = set
+        .iter()
+        .find(|e| e["story"] == canonical["story"] && e["id"] != canonical["id"])
+        .unwrap();
+    let server = FeedServer::start();
+    let app = TestApp::new(25, "");
+    let stored = fetch_all(&app, &server, &[own.clone(), canonical.clone()]);
+    let copy_id = stored[canonical["link"].as_str().unwrap()]["id"].to_string();
+    let shown = app.ok(&["entries", "show", &copy_id]);
+    assert!(
+        shown.contains("joined      by its canonical / \"originally published at\" link"),
+        "{shown}"
     );
 }
