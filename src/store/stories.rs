@@ -213,7 +213,7 @@ pub struct Member {
 
 /// Every member of `entry`'s story, the original first, with how each joined.
 pub async fn story_of(pool: &Pool, entry: i64) -> Result<Vec<Member>, StoreError> {
-    let rows: Vec<(
+    type MemberRow = (
         i64,
         String,
         String,
@@ -221,7 +221,8 @@ pub async fn story_of(pool: &Pool, entry: i64) -> Result<Vec<Member>, StoreError
         Option<i64>,
         Option<String>,
         Option<f64>,
-    )> = sqlx::query_as(
+    );
+    let rows: Vec<MemberRow> = sqlx::query_as(
         "WITH s AS (SELECT COALESCE(duplicate_of, id) AS story FROM entries WHERE id = $1)
              SELECT e.id, e.title, COALESCE(f.title, f.feed_title, f.url), e.duplicate_of,
                     e.story_via, e.story_rule, e.story_distance
