@@ -151,18 +151,6 @@ fn the_labelled_set_merges_every_cross_post_and_no_distinct_post() {
     );
 }
 
-/// A labelled entry by its title (the set's titles of cross-posts are unique per feed).
-fn find<'a>(set: &'a [Value], feed: &str, variant_of: &str) -> &'a Value {
-    set.iter()
-        .find(|e| {
-            e["feed"] == feed
-                && e["title"]
-                    .as_str()
-                    .is_some_and(|t| t.starts_with(variant_of))
-        })
-        .unwrap_or_else(|| panic!("no {feed} entry titled {variant_of}"))
-}
-
 #[test]
 fn the_organiser_sees_why_an_entry_is_a_copy_and_can_split_and_merge_it() {
     let set = labelled();
