@@ -65,6 +65,24 @@ async fn print(app: &App, week: DigestWeek, args: DigestArgs) -> anyhow::Result<
     let settings = &app.settings.digest;
     let count = usize::try_from(d.story_count).unwrap_or(0);
     if d.frozen_at.is_none() {
+        let selection = digest::select::select(&app.pool, &app.settings, week).await?;
+        let cut = cut_by_caps(&selection);
+        if !cut.is_empty() {
+            let both = s_caps_both(settings);
+            eprintln!(
+                "warning: {} {} {} of this week's stories out of the digest: {} never go out \
+                 (`chronicle digest stories` lists {}; 0 means no cap)",
+                caps(settings),
+                if both { "leave" } else { "leaves" },
+                cut.len(),
+                if cut.len() == 1 {
+                    "it will"
+                } else {
+                    "they will"
+                },
+                if cut.len() == 1 { "it" } else { "them" },
+            );
+        }
         if count == 0 && !settings.send_empty {
             eprintln!(
                 "digest {week} has no stories: `chronicle send` will send nothing \
@@ -147,6 +165,31 @@ async fn picks(app: &App, a: PickArgs, pick: Pick, set: bool) -> anyhow::Result<
     Ok(())
 }
 
+/// The caps the organiser set, as config keys: `digest.max_stories = 50`.
+fn caps(s: &crate::config::DigestSettings) -> String {
+    let mut keys = Vec::new();
+    if s.max_stories > 0 {
+        keys.push(format!("digest.max_stories = {}", s.max_stories));
+    }
+    if s.max_per_blog > 0 {
+        keys.push(format!("digest.max_per_blog = {}", s.max_per_blog));
+    }
+    keys.join(" and ")
+}
+
+fn s_caps_both(s: &crate::config::DigestSettings) -> bool {
+    s.max_stories > 0 && s.max_per_blog > 0
+}
+
+fn cut_by_caps(selection: &Selection) -> Vec<i64> {
+    selection
+        .skipped
+        .iter()
+        .filter(|(_, r)| *r == SkipReason::Cap)
+        .map(|(id, _)| *id)
+        .collect()
+}
+
 async fn stories(app: &App, week: DigestWeek) -> anyhow::Result<()> {
     let s = &app.settings.digest;
     if let Some(d) = store::digests::get(&app.pool, week).await? {
@@ -156,17 +199,16 @@ async fn stories(app: &App, week: DigestWeek) -> anyhow::Result<()> {
         }
     }
     let selection: Selection = digest::select::select(&app.pool, &app.settings, week).await?;
+    let ids: Vec<i64> = selection.stories().map(|x| x.entry.id).collect();
+    let also_on = store::entries::also_on(&app.pool, &ids).await?;
     let mut out = std::io::stdout().lock();
+    let n = selection.len();
     writeln!(
         out,
-        "digest {week} ({}): {} {}",
+        "digest {week} ({}): {n} {}; the first {} with a card in the e-mail",
         week.label(s.week_starts.0),
-        selection.len(),
-        if selection.len() == 1 {
-            "story"
-        } else {
-            "stories"
-        }
+        if n == 1 { "story" } else { "stories" },
+        s.featured.min(n)
     )?;
     for g in &selection.groups {
         if !g.name.is_empty() {
@@ -174,50 +216,73 @@ async fn stories(app: &App, week: DigestWeek) -> anyhow::Result<()> {
         }
         for x in &g.stories {
             let e = &x.entry;
+            let when = e.published.with_timezone(&s.timezone.0).format("%a %-d %b");
+            let mark = if x.pinned { "pinned" } else { "" };
             writeln!(
                 out,
-                "  {:<6} {:>6}  {:<10}  {:<24}  {}",
-                if x.pinned { "pinned" } else { "" },
+                "  {mark:<6} {:>6}  {when:<10}  {:<24}  {}",
                 e.id,
-                e.published
-                    .with_timezone(&s.timezone.0)
-                    .format("%a %-d %b")
-                    .to_string(),
                 clip(&e.feed_title, 24),
                 e.title
             )?;
+            if let Some(copies) = also_on.get(&e.id) {
+                let names: Vec<&str> = copies.iter().map(|a| a.feed_title.as_str()).collect();
+                writeln!(
+                    out,
+                    "  {:<6} {:>6}  copies: also on {}",
+                    "",
+                    "",
+                    names.join(", ")
+                )?;
+            }
         }
     }
-    let excluded: Vec<i64> = selection
-        .skipped
-        .iter()
-        .filter(|(_, r)| *r == SkipReason::Excluded)
-        .map(|(id, _)| *id)
-        .collect();
+    left_out(app, week, &selection, &mut out).await
+}
+
+/// The candidates the digest leaves out, and why: the organiser's exclusions and caps.
+async fn left_out(
+    app: &App,
+    week: DigestWeek,
+    selection: &Selection,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let picks = store::digest_edits::picks(&app.pool, week).await?;
-    let mut all_excluded: Vec<i64> = picks
+    let mut excluded: Vec<i64> = picks
         .iter()
         .filter(|(_, p)| *p == Pick::Exclude)
         .map(|(id, _)| *id)
         .collect();
-    all_excluded.extend(excluded);
-    all_excluded.sort_unstable();
-    all_excluded.dedup();
-    if !all_excluded.is_empty() {
-        let list: Vec<String> = all_excluded.iter().map(i64::to_string).collect();
-        writeln!(out, "excluded: {}", list.join(", "))?;
+    excluded.extend(
+        selection
+            .skipped
+            .iter()
+            .filter(|(_, r)| *r == SkipReason::Excluded)
+            .map(|(id, _)| *id),
+    );
+    excluded.sort_unstable();
+    excluded.dedup();
+    if !excluded.is_empty() {
+        let list: Vec<String> = excluded.iter().map(i64::to_string).collect();
+        writeln!(out, "excluded by the organiser: {}", list.join(", "))?;
     }
-    let cut = selection
-        .skipped
-        .iter()
-        .filter(|(_, r)| *r == SkipReason::Cap)
-        .count();
-    if cut > 0 {
+    let cut = cut_by_caps(selection);
+    if !cut.is_empty() {
         writeln!(
             out,
-            "cut by caps: {cut} (digest.max_stories = {}, digest.max_per_blog = {})",
-            s.max_stories, s.max_per_blog
+            "left out by {}: {} (they will never go out)",
+            caps(&app.settings.digest),
+            cut.len()
         )?;
+        for e in store::entries::by_ids(&app.pool, &cut).await? {
+            writeln!(
+                out,
+                "         {:>6}  {:<24}  {}",
+                e.id,
+                clip(&e.feed_title, 24),
+                e.title
+            )?;
+        }
     }
     Ok(())
 }

@@ -16,8 +16,13 @@ pub struct DigestSettings {
     pub week_starts: WeekStart,
     /// A folder with copies of the templates to use instead of the built-in ones.
     pub templates: Option<PathBuf>,
-    /// Most stories in one digest (pinned stories are never cut).
+    /// A cap the organiser sets on the stories of one digest; 0 (the default) means every story
+    /// of the week goes out. Stories it cuts are listed by `digest stories` and warned about;
+    /// pinned stories are never cut.
     pub max_stories: usize,
+    /// Stories (in reading order) shown in the e-mail with a full card (excerpt, thumbnail);
+    /// the others get a compact line each (linked title, blog, author).
+    pub featured: usize,
     /// Fewest stories worth an e-mail; a smaller week sends nothing and its stories roll on.
     pub min_stories: usize,
     /// Most stories from one blog in one digest; 0 means no limit.
@@ -41,7 +46,8 @@ impl Default for DigestSettings {
             timezone: TimeZone(chrono_tz::UTC),
             week_starts: WeekStart(chrono::Weekday::Mon),
             templates: None,
-            max_stories: 50,
+            max_stories: 0,
+            featured: 10,
             min_stories: 1,
             max_per_blog: 0,
             grace_days: 14,
@@ -80,12 +86,7 @@ impl DigestSettings {
     /// Checks combinations of keys that each parse on their own.
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let d = self;
-        if d.max_stories == 0 {
-            return Err(ConfigError::Invalid(
-                "digest.max_stories must be at least 1".into(),
-            ));
-        }
-        if d.min_stories > d.max_stories {
+        if d.max_stories > 0 && d.min_stories > d.max_stories {
             return Err(ConfigError::Invalid(format!(
                 "digest.min_stories ({}) is larger than digest.max_stories ({})",
                 d.min_stories, d.max_stories

@@ -166,10 +166,7 @@ fn bad_digest_values_are_named() {
             "[digest]\nsend_empty = \"no\"\n",
             vec!["send_empty", "line 2"],
         ),
-        (
-            "[digest]\nmax_stories = 0\n",
-            vec!["digest.max_stories", "at least 1"],
-        ),
+        ("[digest]\nfeatured = -1\n", vec!["featured", "line 2"]),
         (
             "[digest]\nmin_stories = 10\nmax_stories = 5\n",
             vec!["digest.min_stories (10)", "digest.max_stories (5)"],

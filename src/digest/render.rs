@@ -16,6 +16,11 @@ use super::view::DigestView;
 /// The HTML e-mail template, whose CSS is inlined.
 const EMAIL_HTML: &str = "email/digest.html";
 
+/// Largest HTML e-mail, in bytes. Gmail clips a message whose HTML passes 102 KB
+/// ("[Message clipped]", hiding the rest and the unsubscribe link); this leaves room for the
+/// recipient's unsubscribe link and for quoted-printable line breaks.
+pub const HTML_BUDGET: usize = 100_000;
+
 /// The built-in templates, by name.
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -156,15 +161,14 @@ impl Renderer {
         Ok(Self { tera, inline_each })
     }
 
-    /// Renders the HTML and plain-text e-mail of a digest.
+    /// Renders the HTML and plain-text e-mail of a digest. The HTML holds as many stories as fit
+    /// under [`HTML_BUDGET`] and links to the archive page for the others; the plain text holds
+    /// them all.
     pub fn render_email(&self, view: &DigestView) -> Result<RenderedEmail, RenderError> {
         let ctx = Context::from_serialize(view).map_err(|e| render_error("digest", &e))?;
-        let mut html = self.render(EMAIL_HTML, &ctx)?;
-        if self.inline_each {
-            html = super::inline::inline_css(&html).map_err(|e| RenderError::Render {
-                name: format!("{EMAIL_HTML} (CSS inlining)"),
-                message: e.to_string(),
-            })?;
+        let mut html = self.render_html(&ctx)?;
+        if html.len() > HTML_BUDGET {
+            html = self.fit_html(view)?;
         }
         Ok(RenderedEmail {
             html,
@@ -173,7 +177,40 @@ impl Renderer {
         })
     }
 
-    /// Renders any template with a serializable context.
+    fn render_html(&self, ctx: &Context) -> Result<String, RenderError> {
+        let html = self.render(EMAIL_HTML, ctx)?;
+        if !self.inline_each {
+            return Ok(html);
+        }
+        super::inline::inline_css(&html).map_err(|e| RenderError::Render {
+            name: format!("{EMAIL_HTML} (CSS inlining)"),
+            message: e.to_string(),
+        })
+    }
+
+    /// The HTML e-mail with as many stories as fit under [`HTML_BUDGET`] (found by bisection:
+    /// rendering is a few milliseconds), the rest left to the archive page it links to.
+    fn fit_html(&self, view: &DigestView) -> Result<String, RenderError> {
+        let mut view = view.clone();
+        let render = |view: &mut DigestView, shown: usize| -> Result<String, RenderError> {
+            view.show_in_email(shown);
+            let ctx = Context::from_serialize(&*view).map_err(|e| render_error("digest", &e))?;
+            self.render_html(&ctx)
+        };
+        let (mut fits, mut fails) = (0usize, view.story_count);
+        let mut best = render(&mut view, 0)?;
+        while fails - fits > 1 {
+            let mid = fits + (fails - fits) / 2;
+            let html = render(&mut view, mid)?;
+            if html.len() <= HTML_BUDGET {
+                (fits, best) = (mid, html);
+            } else {
+                fails = mid;
+            }
+        }
+        Ok(best)
+    }
+
     pub fn render_page(&self, name: &str, view: &impl Serialize) -> Result<String, RenderError> {
         let ctx = Context::from_serialize(view).map_err(|e| render_error(name, &e))?;
         self.render(name, &ctx)

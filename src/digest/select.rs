@@ -8,13 +8,15 @@
 //! back-dated post, a blog added later), or held back because its week had fewer than
 //! `digest.min_stories` stories — goes into the next digest built, unless it was published more
 //! than `digest.grace_days` (default 14) before that digest's week starts. Precisely, the
-//! candidates of week W are the original stories (copies of a story found on other blogs are
-//! listed under it as "also on") that
-//! 1. were published in W, or were published in the `grace_days` before W starts and first seen
-//!    before W ended, and
-//! 2. no sent digest has *settled*: carried, cut by a cap, or excluded by the organiser — the
-//!    story's entry or any copy of it (deduplication may later make the entry that went out a
-//!    copy of an older one; the story still went out).
+//! candidates of week W are the stories (shown through their original; copies found on other
+//! blogs are listed under it as "also on") that
+//! 1. have a member — the original or a copy — that was published in W, or was published in
+//!    the `grace_days` before W starts and first seen before W ended (so a copy found this week
+//!    brings in its story even when the original is older, or its blog was added later: a merge
+//!    never makes a post of the week disappear), and
+//! 2. no sent digest has *settled*: carried, cut by a cap the organiser set, or excluded by the
+//!    organiser — the story's entry or any copy of it (a story readers already got is never
+//!    sent again, whichever of its entries went out).
 //!
 //! A digest is frozen when sending starts, and only frozen digests settle stories, so across
 //! consecutive digests no story is lost within the grace period and none appears twice; a digest
@@ -24,9 +26,12 @@
 //! window, or cut from an earlier sent digest, but never one a sent digest carried) and are
 //! never cut; excluded stories never appear.
 //!
-//! **Caps.** Taking the other candidates oldest first, a story is cut when the digest already
-//! holds `digest.max_stories` stories, or `digest.max_per_blog` stories of its blog (0: no
-//! limit). Pinned stories count towards both caps.
+//! **Caps.** By default there is none: every story of the week goes out (the e-mail gives the
+//! first `digest.featured` a full card and the rest a compact line, and links to the archive page
+//! for what does not fit under Gmail's clipping size). Caps are the organiser's choice: taking the
+//! other candidates oldest first, a story is cut when the digest already holds
+//! `digest.max_stories` stories, or `digest.max_per_blog` stories of its blog (0: no limit, the
+//! default for both). Pinned stories count towards both caps.
 //!
 //! **Order and groups.** Stories are ordered by publication time, `digest.order` = `oldest`
 //! (default) or `newest` first, ties broken by id. `digest.group_by` = `none` gives one list,
@@ -170,7 +175,8 @@ pub fn arrange(
             continue;
         }
         let blog = per_blog.entry(e.feed_id).or_default();
-        if total >= rules.max_stories || (rules.max_per_blog > 0 && *blog >= rules.max_per_blog) {
+        let over_total = rules.max_stories > 0 && total >= rules.max_stories;
+        if over_total || (rules.max_per_blog > 0 && *blog >= rules.max_per_blog) {
             skipped.push((e.id, SkipReason::Cap));
             continue;
         }

@@ -62,6 +62,12 @@ pub struct StoryView {
     pub also_on_wrapped: String,
     /// Pinned by the organiser.
     pub pinned: bool,
+    /// Shown with a full card (excerpt, thumbnail): one of the first `digest.featured` stories.
+    /// The others get a compact line.
+    pub featured: bool,
+    /// Shown in the HTML e-mail: false for the stories past what fits under Gmail's clipping
+    /// size, which only the archive page and the plain text list.
+    pub in_email: bool,
 }
 
 /// A titled run of stories.
@@ -109,6 +115,9 @@ pub struct DigestView {
     pub intro_text: String,
     /// Number of stories.
     pub story_count: usize,
+    /// Stories the HTML e-mail does not show (they did not fit): "N more posts this week",
+    /// linking to the archive page.
+    pub email_more: usize,
     /// Number of distinct blogs.
     pub blog_count: usize,
     /// Whether stories are grouped (groups have names).
@@ -146,6 +155,7 @@ impl DigestView {
         }
         let mut blogs: Vec<&str> = Vec::new();
         let mut groups = Vec::with_capacity(selection.groups.len());
+        let mut position = 0usize;
         for group in &selection.groups {
             let mut stories = Vec::with_capacity(group.stories.len());
             for sel in &group.stories {
@@ -220,7 +230,10 @@ impl DigestView {
                     also_on: also,
                     also_on_wrapped,
                     pinned: sel.pinned,
+                    featured: position < settings.digest.featured,
+                    in_email: true,
                 });
+                position += 1;
             }
             groups.push(GroupView {
                 name: clean_line(&group.name),
@@ -271,6 +284,7 @@ impl DigestView {
             },
             intro_text,
             story_count,
+            email_more: 0,
             blog_count: blogs.len(),
             grouped: settings.digest.group_by != crate::config::GroupBy::None,
             groups,
@@ -278,6 +292,17 @@ impl DigestView {
             contact: site.contact.clone(),
             unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER.to_string(),
         }
+    }
+}
+
+impl DigestView {
+    /// Shows only the first `shown` stories (in reading order) in the HTML e-mail.
+    pub fn show_in_email(&mut self, shown: usize) {
+        let stories = self.groups.iter_mut().flat_map(|g| g.stories.iter_mut());
+        for (position, story) in stories.enumerate() {
+            story.in_email = position < shown;
+        }
+        self.email_more = self.story_count.saturating_sub(shown);
     }
 }
 

@@ -198,11 +198,13 @@ pub async fn list(
     Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
 }
 
-/// Candidates for a digest covering `[start, end)`: entries published in the week, and entries
-/// published in `[oldest, start)` and first seen before `end` that no frozen digest holds (stories
-/// discovered too late for their own week). Entries that a frozen digest already holds are never
-/// candidates, and neither are copies of a story kept elsewhere (`duplicate_of` set): a story
-/// appears once, through its original. Oldest first.
+/// Candidates for a digest covering `[start, end)`: the stories (through their originals) of
+/// which any member — the original or a copy — was published in the week, or published in
+/// `[oldest, start)` and first seen before `end` (discovered too late for its own week). So a
+/// copy found this week brings in its story even when the original is older than the grace
+/// period or was never in a digest (its blog was added later). Originals that a frozen digest
+/// already holds are never candidates; the caller drops stories settled through a copy.
+/// Oldest first.
 pub async fn digest_candidates(
     pool: &Pool,
     start: DateTime<Utc>,
@@ -211,9 +213,11 @@ pub async fn digest_candidates(
 ) -> Result<Vec<Entry>, StoreError> {
     let rows = sqlx::query(&format!(
         "{SELECT}
-         WHERE ((e.published_at >= $1 AND e.published_at < $2)
-             OR (e.published_at >= $3 AND e.published_at < $1 AND e.first_seen_at < $2))
-           AND e.duplicate_of IS NULL
+         WHERE e.duplicate_of IS NULL
+           AND e.id IN (SELECT COALESCE(m.duplicate_of, m.id) FROM entries m
+                        WHERE (m.published_at >= $1 AND m.published_at < $2)
+                           OR (m.published_at >= $3 AND m.published_at < $1
+                               AND m.first_seen_at < $2))
            AND NOT EXISTS (SELECT 1 FROM digest_entries de JOIN digests d ON d.id = de.digest_id
                            WHERE de.entry_id = e.id AND d.frozen_at IS NOT NULL)
          ORDER BY e.published_at, e.id"

@@ -21,7 +21,7 @@ const HOSTILE_SUMMARY: &str = "<script>alert(1)</script> javascript:alert(1) {{ 
 async fn fixed_app() -> TestApp {
     let app = TestApp::new(
         1,
-        "\n[web]\nbind = \"127.0.0.1:0\"\n\n[digest]\ngroup_by = \"tag\"\ntimezone = \"Europe/Brussels\"\n",
+        "\n[web]\nbind = \"127.0.0.1:0\"\n\n[digest]\ngroup_by = \"tag\"\ntimezone = \"Europe/Brussels\"\nfeatured = 4\n",
     );
     for (url, title, tag) in [
         ("https://ana.example.org/feed", "Cloud Notes", Some("azure")),

@@ -3,6 +3,7 @@
 //! `chronicle` binary.
 
 mod browser;
+mod busy_week;
 mod cli;
 mod conformance;
 mod digest;
@@ -14,5 +15,6 @@ mod golden;
 mod helpers;
 mod politeness;
 mod real_feeds;
+mod selection;
 mod stories;
 mod web;

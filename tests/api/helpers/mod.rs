@@ -1,5 +1,6 @@
 //! Test servers and the `TestApp` driver.
 
+pub mod blogs;
 mod feed_server;
 pub mod seed;
 mod smtp;
