@@ -72,6 +72,19 @@ pub async fn build(
         }
     }
     let selection = select::select(pool, settings, week).await?;
+    let cut = selection
+        .skipped
+        .iter()
+        .filter(|(_, r)| *r == store::digests::SkipReason::Cap)
+        .count();
+    if cut > 0 {
+        tracing::warn!(
+            cut,
+            max_stories = settings.digest.max_stories,
+            max_per_blog = settings.digest.max_per_blog,
+            "the organiser's caps leave stories out of this digest: they will never go out"
+        );
+    }
     let intro = store::digest_edits::note(pool, week).await?;
     let ids: Vec<i64> = selection.stories().map(|s| s.entry.id).collect();
     let also_on = store::entries::also_on(pool, &ids).await?;
