@@ -2,17 +2,8 @@
 //! editor's commands, caps and grouping, weeks of 0, 1 and 500 stories, week starts, and the
 //! organiser's own templates.
 
-use crate::helpers::seed::{at, digest_ids, insert, story};
+use crate::helpers::seed::{Seeder, at, digest_ids, story};
 use crate::helpers::{SmtpServer, TestApp, squash};
-
-/// Follows `n` blogs, "Blog 1" ... "Blog n" (feed ids 1 ... n).
-fn add_blogs(app: &TestApp, n: i64) {
-    for b in 1..=n {
-        let url = format!("https://blog{b}.example.org/feed");
-        let title = format!("Blog {b}");
-        app.ok(&["feeds", "add", "--no-check", &url, "--title", &title]);
-    }
-}
 
 /// Runs `chronicle digest --week W` (building and storing the digest) and returns its ids.
 async fn built(app: &TestApp, pool: &sqlx::SqlitePool, week: &str) -> Vec<i64> {
@@ -36,23 +27,29 @@ async fn consecutive_weeks_lose_no_story_within_grace_and_repeat_none() {
     // No subscriber: `send` freezes the digest (what the archive and the rule care about) and
     // has nobody to write to.
     let app = TestApp::new(1, "\n[digest]\nmin_stories = 2\n");
-    add_blogs(&app, 2);
+    let mut seed = Seeder::follow(&app, 2);
     let pool = app.pool().await;
 
     // W45 (2–8 Nov): two stories, sent.
-    let a1 = insert(&pool, &story(1, "A1", (2026, 11, 3, 9))).await;
-    let a2 = insert(&pool, &story(2, "A2", (2026, 11, 4, 9))).await;
+    let a1 = seed
+        .insert(&app, &pool, &story(1, "A1", (2026, 11, 3, 9)))
+        .await;
+    let a2 = seed
+        .insert(&app, &pool, &story(2, "A2", (2026, 11, 4, 9)))
+        .await;
     assert_eq!(built(&app, &pool, "2026-W45").await, [a1, a2]);
     app.ok(&["send", "--week", "2026-W45"]);
 
     // Found during W46: a W45 post (late), and a post 20 days older than W46 (beyond grace).
     let mut late = story(1, "B1 late", (2026, 11, 5, 9));
     late.first_seen = at((2026, 11, 10, 9));
-    let b1 = insert(&pool, &late).await;
-    let b2 = insert(&pool, &story(2, "B2", (2026, 11, 11, 9))).await;
+    let b1 = seed.insert(&app, &pool, &late).await;
+    let b2 = seed
+        .insert(&app, &pool, &story(2, "B2", (2026, 11, 11, 9)))
+        .await;
     let mut too_old = story(2, "D1 too old", (2026, 10, 20, 9));
     too_old.first_seen = at((2026, 11, 12, 9));
-    let d1 = insert(&pool, &too_old).await;
+    let d1 = seed.insert(&app, &pool, &too_old).await;
     // Rebuilt as often as the organiser likes before it is sent: the same digest.
     assert_eq!(built(&app, &pool, "2026-W46").await, [b1, b2]);
     assert_eq!(built(&app, &pool, "2026-W46").await, [b1, b2]);
@@ -61,7 +58,9 @@ async fn consecutive_weeks_lose_no_story_within_grace_and_repeat_none() {
     app.ok(&["send", "--week", "2026-W46"]);
 
     // W47 (16–22 Nov): a single story, fewer than min_stories = 2: nothing is sent.
-    let c1 = insert(&pool, &story(1, "C1", (2026, 11, 17, 9))).await;
+    let c1 = seed
+        .insert(&app, &pool, &story(1, "C1", (2026, 11, 17, 9)))
+        .await;
     let out = app.ok(&["send", "--week", "2026-W47"]);
     assert!(
         out.contains("has 1 story, fewer than digest.min_stories = 2: nothing sent"),
@@ -70,13 +69,15 @@ async fn consecutive_weeks_lose_no_story_within_grace_and_repeat_none() {
 
     // W48: its own story, C1 rolled over, and a W46 post found after W46 was sent; a post
     // published before W48's 14-day grace window is not taken.
-    let e1 = insert(&pool, &story(2, "E1", (2026, 11, 24, 9))).await;
+    let e1 = seed
+        .insert(&app, &pool, &story(2, "E1", (2026, 11, 24, 9)))
+        .await;
     let mut late46 = story(2, "F0 late", (2026, 11, 13, 9));
     late46.first_seen = at((2026, 11, 25, 9));
-    let f0 = insert(&pool, &late46).await;
+    let f0 = seed.insert(&app, &pool, &late46).await;
     let mut late44 = story(1, "G0 too late", (2026, 11, 1, 9));
     late44.first_seen = at((2026, 11, 26, 9));
-    let g0 = insert(&pool, &late44).await;
+    let g0 = seed.insert(&app, &pool, &late44).await;
     assert_eq!(built(&app, &pool, "2026-W48").await, [f0, c1, e1]);
     app.ok(&["send", "--week", "2026-W48"]);
 
@@ -99,17 +100,30 @@ async fn consecutive_weeks_lose_no_story_within_grace_and_repeat_none() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_editor_pins_excludes_and_writes_an_intro_until_the_digest_is_sent() {
     let app = TestApp::new(1, "\n[digest]\nmax_stories = 3\nmax_per_blog = 2\n");
-    add_blogs(&app, 3);
+    let mut seed = Seeder::follow(&app, 3);
     let pool = app.pool().await;
-    let p1 = insert(&pool, &story(1, "P1", (2026, 11, 16, 8))).await;
-    let p2 = insert(&pool, &story(1, "P2", (2026, 11, 17, 8))).await;
-    let p3 = insert(&pool, &story(1, "P3", (2026, 11, 18, 8))).await;
-    let q1 = insert(&pool, &story(2, "Q1", (2026, 11, 19, 8))).await;
-    let r1 = insert(&pool, &story(3, "R1", (2026, 11, 20, 8))).await;
-    let old = insert(&pool, &story(3, "Old but gold", (2026, 10, 1, 8))).await;
+    let p1 = seed
+        .insert(&app, &pool, &story(1, "P1", (2026, 11, 16, 8)))
+        .await;
+    let p2 = seed
+        .insert(&app, &pool, &story(1, "P2", (2026, 11, 17, 8)))
+        .await;
+    let p3 = seed
+        .insert(&app, &pool, &story(1, "P3", (2026, 11, 18, 8)))
+        .await;
+    let q1 = seed
+        .insert(&app, &pool, &story(2, "Q1", (2026, 11, 19, 8)))
+        .await;
+    let r1 = seed
+        .insert(&app, &pool, &story(3, "R1", (2026, 11, 20, 8)))
+        .await;
+    let old = seed
+        .insert(&app, &pool, &story(3, "Old but gold", (2026, 10, 1, 8)))
+        .await;
+    // Blog 2 cross-posts P2, naming it as canonical: a copy of P2's story.
     let mut copy = story(2, "P2 again", (2026, 11, 17, 10));
-    copy.duplicate_of = Some(p2);
-    let k = insert(&pool, &copy).await;
+    copy.canonical = story(1, "P2", (2026, 11, 17, 8)).url;
+    let k = seed.insert(&app, &pool, &copy).await;
 
     // Caps: two per blog, three in all, oldest first served.
     assert_eq!(built(&app, &pool, "2026-W47").await, [p1, p2, q1]);
@@ -275,9 +289,10 @@ async fn an_empty_week_sends_nothing_unless_the_organiser_wants_a_quiet_week_mai
 #[tokio::test(flavor = "multi_thread")]
 async fn a_single_story_is_worded_in_the_singular_everywhere() {
     let app = TestApp::new(1, "");
-    add_blogs(&app, 1);
+    let mut seed = Seeder::follow(&app, 1);
     let pool = app.pool().await;
-    insert(&pool, &story(1, "Only one", (2026, 11, 18, 9))).await;
+    seed.insert(&app, &pool, &story(1, "Only one", (2026, 11, 18, 9)))
+        .await;
     let html = app.ok(&["digest", "--week", "2026-W47"]);
     let text = app.ok(&["digest", "--week", "2026-W47", "--format", "text"]);
     let md = app.ok(&["digest", "--week", "2026-W47", "--format", "markdown"]);
@@ -302,24 +317,19 @@ async fn five_hundred_stories_keep_the_caps_and_the_groups() {
         1,
         "\n[digest]\nmax_stories = 300\nmax_per_blog = 9\ngroup_by = \"blog\"\norder = \"newest\"\n",
     );
-    app.ok(&["check"]);
+    let blogs: Vec<(String, Option<String>)> =
+        (0..40).map(|b| (format!("Blog {b:02}"), None)).collect();
+    let mut seed = Seeder::follow_named(&app, &blogs);
     let pool = app.pool().await;
-    let mut tx = pool.begin().await.unwrap();
-    for b in 0..40 {
-        sqlx::query("INSERT INTO feeds (url, title, created_at) VALUES ($1, $2, 0)")
-            .bind(format!("https://blog{b}.example.org/feed"))
-            .bind(format!("Blog {b:02}"))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-    for i in 0..500i64 {
-        let mut s = story(1 + i % 40, &format!("Story {i}"), (2026, 11, 16, 0));
-        s.published += chrono::Duration::minutes(i * 19);
-        s.first_seen = s.published;
-        insert(&pool, &s).await;
-    }
+    let stories: Vec<_> = (0..500i64)
+        .map(|i| {
+            let mut s = story(1 + i % 40, &format!("Story {i}"), (2026, 11, 16, 0));
+            s.published += chrono::Duration::minutes(i * 19);
+            s.first_seen = s.published;
+            s
+        })
+        .collect();
+    seed.insert_all(&app, &pool, &stories).await;
     let text = app.ok(&["digest", "--week", "2026-W47", "--format", "text"]);
     let html = app.ok(&["digest", "--week", "2026-W47"]);
     let ids = digest_ids(&pool, "2026-W47").await;
@@ -353,11 +363,16 @@ async fn five_hundred_stories_keep_the_caps_and_the_groups() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_week_can_start_on_sunday() {
     let app = TestApp::new(1, "\n[digest]\nweek_starts = \"sunday\"\n");
-    add_blogs(&app, 1);
+    let mut seed = Seeder::follow(&app, 1);
     let pool = app.pool().await;
-    let sunday = insert(&pool, &story(1, "Sunday post", (2026, 11, 15, 12))).await;
-    let saturday = insert(&pool, &story(1, "Saturday post", (2026, 11, 21, 12))).await;
-    insert(&pool, &story(1, "Next Sunday", (2026, 11, 22, 12))).await;
+    let sunday = seed
+        .insert(&app, &pool, &story(1, "Sunday post", (2026, 11, 15, 12)))
+        .await;
+    let saturday = seed
+        .insert(&app, &pool, &story(1, "Saturday post", (2026, 11, 21, 12)))
+        .await;
+    seed.insert(&app, &pool, &story(1, "Next Sunday", (2026, 11, 22, 12)))
+        .await;
     assert_eq!(built(&app, &pool, "2026-W47").await, [sunday, saturday]);
     let text = app.ok(&["digest", "--week", "2026-W47", "--format", "text"]);
     assert!(
@@ -389,9 +404,10 @@ async fn a_copied_and_modified_template_is_used() {
             dir.path().display()
         ),
     );
-    add_blogs(&app, 1);
+    let mut seed = Seeder::follow(&app, 1);
     let pool = app.pool().await;
-    insert(&pool, &story(1, "Templated", (2026, 11, 18, 9))).await;
+    seed.insert(&app, &pool, &story(1, "Templated", (2026, 11, 18, 9)))
+        .await;
     let text = app.ok(&["digest", "--week", "2026-W47", "--format", "text"]);
     assert!(text.ends_with("Printed with our own template.\n"), "{text}");
     let html = app.ok(&["digest", "--week", "2026-W47"]);
