@@ -126,17 +126,22 @@ pub struct Overlap {
 impl Overlap {
     /// Compares two sketches; `ignore` tells boilerplate hashes.
     pub fn of(a: &Sketch, b: &Sketch, ignore: impl Fn(u32) -> bool) -> Self {
-        let horizon = a.horizon().min(b.horizon());
-        let below = |s: &Sketch| {
-            let kept = s.hashes();
-            let end = kept.partition_point(|&h| h <= horizon);
-            kept[..end]
+        let keep = |s: &Sketch| {
+            s.hashes()
                 .iter()
                 .copied()
                 .filter(|&h| !ignore(h))
                 .collect::<Vec<u32>>()
         };
-        let (x, y) = (below(a), below(b));
+        Self::of_kept(&keep(a), a.horizon(), &keep(b), b.horizon())
+    }
+
+    /// Compares two ascending hash lists (sketches with boilerplate already left out), each
+    /// with the horizon of the sketch it came from.
+    pub fn of_kept(a: &[u32], a_horizon: u32, b: &[u32], b_horizon: u32) -> Self {
+        let horizon = a_horizon.min(b_horizon);
+        let x = &a[..a.partition_point(|&h| h <= horizon)];
+        let y = &b[..b.partition_point(|&h| h <= horizon)];
         let (mut i, mut j, mut shared) = (0, 0, 0);
         while i < x.len() && j < y.len() {
             match x[i].cmp(&y[j]) {
