@@ -93,7 +93,7 @@ fn parser(markdown: &str) -> Parser<'_> {
 pub fn intro_html(markdown: &str) -> SanitizedHtml {
     let mut html = String::with_capacity(markdown.len() * 2);
     pulldown_cmark::html::push_html(&mut html, parser(markdown));
-    crate::ingest::sanitize::sanitize(&html, None)
+    crate::html::sanitize::sanitize(&html, None)
 }
 
 /// The intro note as plain text wrapped at [`TEXT_WIDTH`]: paragraphs, `- ` list items, and

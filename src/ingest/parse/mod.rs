@@ -38,9 +38,10 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::normalize;
-use super::sanitize::sanitize;
-use super::text::{collapse_whitespace, excerpt};
 use crate::domain::{NewEntry, ParsedFeed};
+use crate::html::excerpt;
+use crate::html::sanitize::sanitize;
+use crate::html::text::collapse_whitespace;
 
 mod fields;
 
@@ -175,7 +176,7 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
         ),
     };
     // The first words feed the fingerprint; the excerpt takes the first EXCERPT_WORDS of them.
-    let (body_text, word_count) = super::text::sanitized_to_text(&content, FINGERPRINT_WORDS);
+    let (body_text, word_count) = crate::html::text::sanitized_to_text(&content, FINGERPRINT_WORDS);
     // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
     // padded with "Continue reading"; the feed's summary serves only when there is no body.
     let summary = if body_text.is_empty() {

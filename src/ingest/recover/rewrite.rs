@@ -61,7 +61,7 @@ impl Capture {
             (_, Event::GeneralRef(r)) => {
                 // The one decoder for references (an unknown name stays as written).
                 let name = r.decode().ok()?;
-                let decoded = crate::ingest::text::decode_entities(&format!("&{name};"));
+                let decoded = crate::html::text::decode_entities(&format!("&{name};"));
                 self.text.push_str(&decoded);
             }
             (_, Event::CData(c)) => self.text.push_str(&String::from_utf8_lossy(&c)),

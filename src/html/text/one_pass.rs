@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn sanitized_html_to_text_matches_the_parser() {
-        let html = crate::ingest::sanitize::sanitize(
+        let html = crate::html::sanitize::sanitize(
             r#"<p title="a > b">Fish &amp; <b>chips</b></p><ul><li>one</li><li>two&nbsp;2</li></ul><img alt="x" src="https://e.org/i.png">end"#,
             None,
         );
@@ -178,10 +178,8 @@ mod tests {
 
     #[test]
     fn words_run_across_inline_tags_and_stop_at_the_limit() {
-        let html = crate::ingest::sanitize::sanitize(
-            "<p>ab<b>cd</b> ef&amp;g  h\u{a0}i</p><p>j</p>",
-            None,
-        );
+        let html =
+            crate::html::sanitize::sanitize("<p>ab<b>cd</b> ef&amp;g  h\u{a0}i</p><p>j</p>", None);
         assert_eq!(sanitized_to_text(&html, 2), ("abcd ef&g".to_string(), 5));
         assert_eq!(
             sanitized_to_text(&html, 9),
@@ -222,7 +220,7 @@ mod properties {
     proptest! {
         #[test]
         fn one_pass_text_matches_the_parser(html in fragment(), keep in 0usize..30) {
-            let clean = crate::ingest::sanitize::sanitize(&html, None);
+            let clean = crate::html::sanitize::sanitize(&html, None);
             let parsed = html_to_text(clean.as_str());
             let all: Vec<&str> = parsed.split_whitespace().collect();
             let (text, count) = sanitized_to_text(&clean, keep);
