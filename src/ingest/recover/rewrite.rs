@@ -4,7 +4,7 @@
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
 
-use super::{ATOM_03, ATOM_10, Fixes, RSS_10, RSS_090};
+use super::{ATOM_03, ATOM_10, Fixes, RSS_10, RSS_090, is_rss_namespace};
 
 fn atom03_name(local: &[u8]) -> Option<&'static [u8]> {
     Some(match local {
@@ -197,6 +197,8 @@ fn repaired(e: &BytesStart<'_>, fixes: Fixes, depth: usize) -> Option<BytesStart
     for a in e.attributes().flatten() {
         let key = a.key.as_ref();
         if fixes.rdf && key.starts_with(b"xmlns") && a.value.as_ref() == RSS_090.as_bytes() {
+            out.push_attribute((key, RSS_10.as_bytes()));
+        } else if fixes.rss_ns && key.starts_with(b"xmlns") && is_rss_namespace(&a.value) {
             out.push_attribute((key, RSS_10.as_bytes()));
         } else if fixes.atom03
             && key.starts_with(b"xmlns")
