@@ -300,6 +300,36 @@ mod tests {
     }
 
     #[test]
+    fn rss_namespaces_feed_rs_ignores_become_rss_10() {
+        for ns in [
+            "http://backend.userland.com/rss",
+            "http://backend.userland.com/rss2",
+            "http://backend.userland.com/rss2.1/",
+            "http://blogs.law.harvard.edu/tech/rss",
+            "http://my.netscape.com/rdf/simple/0.9/",
+        ] {
+            assert!(is_rss_namespace(ns.as_bytes()), "{ns}");
+            let doc = format!(
+                r#"<rss version="2.0" xmlns="{ns}"><channel><item><title>I</title></item></channel></rss>"#
+            );
+            let p = prepare(doc.as_bytes(), None);
+            assert!(p.repaired, "{ns}");
+            assert_eq!(
+                text(&p),
+                r#"<rss version="2.0" xmlns="http://purl.org/rss/1.0/"><channel><item><title>I</title></item></channel></rss>"#
+            );
+        }
+        assert!(!is_rss_namespace(b"http://purl.org/rss/1.0/"));
+        assert!(!is_rss_namespace(b"http://www.w3.org/2005/Atom"));
+        // The Harvard address as the text of `<docs>` (most RSS 2.0 feeds) needs no rewrite.
+        let docs = r#"<rss version="2.0"><channel><docs>http://blogs.law.harvard.edu/tech/rss</docs></channel></rss>"#;
+        assert!(matches!(
+            prepare(docs.as_bytes(), None).bytes,
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
     fn atom03_and_rss_versions_are_repaired() {
         let atom03 = r#"<?xml version="1.0"?><feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title><entry><title>E</title><issued>2004-01-01T00:00:00Z</issued><modified>2004-01-02T00:00:00Z</modified><content type="text/html" mode="escaped">&lt;b&gt;x&lt;/b&gt;</content></entry></feed>"#;
         let p = prepare(atom03.as_bytes(), None);

@@ -196,9 +196,9 @@ fn repaired(e: &BytesStart<'_>, fixes: Fixes, depth: usize) -> Option<BytesStart
     let mut out = BytesStart::new(new_name(e.name().as_ref(), local.as_ref(), fixes));
     for a in e.attributes().flatten() {
         let key = a.key.as_ref();
-        if fixes.rdf && key.starts_with(b"xmlns") && a.value.as_ref() == RSS_090.as_bytes() {
-            out.push_attribute((key, RSS_10.as_bytes()));
-        } else if fixes.rss_ns && key.starts_with(b"xmlns") && is_rss_namespace(&a.value) {
+        let rss_alias = (fixes.rdf && a.value.as_ref() == RSS_090.as_bytes())
+            || (fixes.rss_ns && is_rss_namespace(&a.value));
+        if rss_alias && key.starts_with(b"xmlns") {
             out.push_attribute((key, RSS_10.as_bytes()));
         } else if fixes.atom03
             && key.starts_with(b"xmlns")
