@@ -14,4 +14,5 @@ mod golden;
 mod helpers;
 mod politeness;
 mod real_feeds;
+mod scripts;
 mod web;
