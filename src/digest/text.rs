@@ -47,7 +47,7 @@ fn is_url(token: &str) -> bool {
 /// `avail` columns: each space-separated token is a word; a token holding characters of a script
 /// without spaces (Chinese, Japanese, Thai) is split where Unicode's line-breaking rules (UAX
 /// #14, `unicode-linebreak`) allow, so no line starts with `。` or `、`; a piece still wider than
-/// a line is cut before a letter (never between a letter and its combining marks).
+/// a line (a long Thai phrase) is cut between characters, never before a combining mark.
 fn words_of(collapsed: &str, avail: usize) -> Vec<textwrap::core::Word<'_>> {
     use textwrap::core::Word;
     let mut words = Vec::new();
@@ -77,7 +77,8 @@ fn words_of(collapsed: &str, avail: usize) -> Vec<textwrap::core::Word<'_>> {
     words
 }
 
-/// Pushes `piece` as one word, or as several cut before letters when it is wider than `avail`.
+/// Pushes `piece` as one word, or as several cut between characters (never before a combining
+/// mark) when it is wider than `avail`.
 fn split_wide<'a>(piece: &'a str, avail: usize, words: &mut Vec<textwrap::core::Word<'a>>) {
     use crate::html::script::{Class, class};
     use textwrap::core::{Word, display_width};
@@ -270,6 +271,49 @@ mod tests {
             assert!(line.starts_with("    "));
         }
         assert_eq!(wrap("short", 72, ""), "short");
+    }
+
+    #[test]
+    fn wrap_counts_display_width_in_every_script() {
+        use unicode_width::UnicodeWidthStr;
+        let ja = "先週の土曜日、第十二回の勉強会を渋谷の会議室で開きました。参加者は三十二人で、\
+                  そのうち九人は初めての参加でした。";
+        let w = wrap(ja, 20, "  ");
+        assert_eq!(
+            w,
+            "  先週の土曜日、第十\n  二回の勉強会を渋谷\n  の会議室で開きまし\n  た。参加者は三十二\n  人で、そのうち九人\n  は初めての参加でし\n  た。"
+        );
+        assert!(w.lines().all(|l| l.width() <= 20), "{w}");
+        // Mixed text: Latin words stay whole, a URL stays whole on its own line.
+        let url = "https://example.jp/a-very-long-path/with-many-hyphenated-words-in-it";
+        let mixed = format!("We met in 東京 to talk about Rust. 詳しくは {url} を見てください。");
+        let w = wrap(&mixed, 30, "");
+        assert_eq!(
+            w,
+            format!("We met in 東京 to talk about\nRust. 詳しくは\n{url}\nを見てください。")
+        );
+        // A Thai phrase wider than a line is cut, its marks kept with their letters.
+        let th = "เมื่อวันเสาร์ที่ผ่านมาเราจัดงานพบปะนักพัฒนาครั้งที่ห้าที่ร้านกาแฟใกล้มหาวิทยาลัย";
+        let w = wrap(th, 30, "");
+        assert!(
+            w.lines().count() > 1 && w.lines().all(|l| l.width() <= 30),
+            "{w}"
+        );
+        assert_eq!(w.replace('\n', ""), th);
+        for line in w.lines() {
+            let first = line.chars().next().unwrap();
+            assert_ne!(
+                crate::html::script::class(first),
+                crate::html::script::Class::Mark
+            );
+        }
+        // Korean breaks at its spaces, two columns a syllable.
+        // The last line is exactly 24 columns wide.
+        let ko = "지난 석 달 동안 동네 도서관의 대출 현황을 보여 주는 작은 웹 서비스";
+        assert_eq!(
+            wrap(ko, 24, ""),
+            "지난 석 달 동안 동네\n도서관의 대출 현황을\n보여 주는 작은 웹 서비스"
+        );
     }
 
     #[test]

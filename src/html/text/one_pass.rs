@@ -233,20 +233,20 @@ fn count_word_starts(run: &[u8], in_word: bool) -> (usize, bool, bool) {
         return (0, in_word, false);
     };
     let mut starts = usize::from(!in_word && !space(first));
-    let mut unspaced = may_be_unspaced(first);
+    // Lead bytes of three- and four-byte characters, folded into the same pass (one compare a
+    // byte); only a run that has one is searched for characters of scripts without spaces.
+    let mut wide = first;
     for (before, here) in run.chunks(255).zip(run[1..].chunks(255)) {
-        let (n, u) = before
+        let (n, w) = before
             .iter()
             .zip(here)
-            .fold((0u8, 0u8), |(n, u), (&b, &h)| {
-                (
-                    n.wrapping_add(u8::from(space(b) & !space(h))),
-                    u | u8::from(may_be_unspaced(h)),
-                )
+            .fold((0u8, 0u8), |(n, w), (&b, &h)| {
+                (n.wrapping_add(u8::from(space(b) & !space(h))), w.max(h))
             });
         starts += usize::from(n);
-        unspaced |= u != 0;
+        wide = wide.max(w);
     }
+    let unspaced = wide >= 0xE0 && run.iter().any(|&b| may_be_unspaced(b));
     (starts, !space(last), unspaced)
 }
 
