@@ -281,3 +281,32 @@ fn rss_in_a_namespace_reads_like_plain_rss() {
     }
     assert_eq!(entries.len(), 3 * 5 + 2 + 2);
 }
+
+#[test]
+fn links_keep_real_parameters_and_lose_listed_trackers() {
+    let server = FeedServer::start();
+    let (_app, entries) = fetched(&server, &["links-query-strings-rss.xml"]);
+    let url = |title: &str| entries[title]["url"].as_str().unwrap_or("").to_string();
+    assert_eq!(
+        url("A news site's RSS edition"),
+        "https://news.example.com/story/42?rss=1"
+    );
+    assert_eq!(
+        url("A search page"),
+        "https://search.example.com/find?q=rust+async&page=2"
+    );
+    assert_eq!(
+        url("A branch on a forge"),
+        "https://git.example.com/org/repo/tree?ref=release-1.2"
+    );
+    assert_eq!(
+        url("An old PHP page"),
+        "https://old.example.net/item.php?id=7"
+    );
+    // Ghost's `ref=<the linking site>` (the feed's own host) tracks.
+    assert_eq!(
+        url("A Ghost outbound link"),
+        "https://other.example.net/post"
+    );
+    assert_eq!(url("Only trackers"), "https://blog.example.org/post");
+}
