@@ -10,7 +10,7 @@ pub const TEXT_WIDTH: usize = 72;
 
 /// Wraps `text` at `width` columns of display width (a CJK character takes two), prefixing
 /// every line with `indent`: textwrap's first-fit algorithm (the greedy fill plain-text mail
-/// has always had) over words of [`words_of`]. White space is collapsed first. A URL stays
+/// has always had) over words of `words_of`. White space is collapsed first. A URL stays
 /// whole on its own line even when longer than a line; any other word wider than a line is
 /// broken between characters of scripts without spaces.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {

@@ -28,7 +28,7 @@
 //! by [`super::dates::parse_date`] (RFC 3339, RFC 822 with named or odd zones, localised names,
 //! missing zones as UTC); a missing date takes the first-seen time and a future one is clamped to
 //! it when stored. Summary: a
-//! plain-text excerpt of about [`EXCERPT_WORDS`] words of the post ([`crate::html::excerpt`]),
+//! plain-text excerpt of about [`EXCERPT_WORDS`] words of the post ([`crate::html::excerpt()`]),
 //! ending on a word boundary, or in Chinese, Japanese or Thai after a sentence end or at about
 //! twice as many characters; never the whole post when the post is longer.
 //! Image: `media:thumbnail`, an image enclosure, else the first `<img>` of the content. Tags: the
