@@ -14,9 +14,9 @@
 
 use std::path::Path;
 
+use chronicle::html::sanitize::sanitize;
 use chronicle::ingest::normalize::normalize_str;
 use chronicle::ingest::parse::{parse_document, parse_model};
-use chronicle::ingest::sanitize::sanitize;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use url::Url;
 

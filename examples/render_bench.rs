@@ -15,7 +15,7 @@ use chronicle::digest::inline::inline_css;
 use chronicle::digest::select::arrange;
 use chronicle::digest::{DigestView, Renderer};
 use chronicle::domain::{DigestWeek, Entry};
-use chronicle::ingest::sanitize::sanitize;
+use chronicle::html::sanitize::sanitize;
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -3,6 +3,7 @@
 //!
 //! The data's path: `config` → `ingest` (fetch, parse, sanitise) → `store` → `digest` (select,
 //! render) → `mail` (ledger, SMTP). `web` and `daemon` drive the stages; `app` wires them.
+//! `html` (sanitiser, text of HTML, excerpts) serves both `ingest` and `digest`.
 
 /// mimalloc for every binary built on this crate (the service, tests, benchmarks), so that
 /// what the benchmarks measure is what ships.
@@ -15,6 +16,7 @@ pub mod config;
 pub mod daemon;
 pub mod digest;
 pub mod domain;
+pub mod html;
 pub mod ingest;
 pub mod mail;
 pub mod store;

@@ -8,30 +8,94 @@ use crate::domain::SanitizedHtml;
 /// Text wrap width of the plain-text e-mail.
 pub const TEXT_WIDTH: usize = 72;
 
-/// Wraps `text` at `width` columns on word boundaries, prefixing every line with `indent`. A
-/// word longer than a line (a URL) stays whole on its own line.
+/// Wraps `text` at `width` columns of display width (a CJK character takes two), prefixing
+/// every line with `indent`: textwrap's first-fit algorithm (the greedy fill plain-text mail
+/// has always had) over words of `words_of`. White space is collapsed first. A URL stays
+/// whole on its own line even when longer than a line; any other word wider than a line is
+/// broken between characters of scripts without spaces.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = String::from(indent);
-    let indent_len = indent.chars().count();
-    let mut line_len = indent_len;
-    for word in text.split_whitespace() {
-        let wlen = word.chars().count();
-        if line_len > indent_len && line_len + 1 + wlen > width {
-            out.push_str(line.trim_end());
+    let collapsed = crate::html::text::collapse_whitespace(text);
+    let avail = width
+        .saturating_sub(textwrap::core::display_width(indent))
+        .max(1);
+    let words = words_of(&collapsed, avail);
+    let mut out = String::with_capacity(collapsed.len() + 16);
+    for line in textwrap::wrap_algorithms::wrap_first_fit(&words, &[avail as f64]) {
+        if line.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
             out.push('\n');
-            line = String::from(indent);
-            line_len = indent_len;
         }
-        if line_len > indent_len {
-            line.push(' ');
-            line_len += 1;
+        out.push_str(indent);
+        for (i, word) in line.iter().enumerate() {
+            out.push_str(word.word);
+            if i + 1 < line.len() {
+                out.push_str(word.whitespace);
+            }
         }
-        line.push_str(word);
-        line_len += wlen;
     }
-    out.push_str(line.trim_end());
     out
+}
+
+/// Whether a space-separated token is a link, never to be broken.
+fn is_url(token: &str) -> bool {
+    token.contains("://") || token.starts_with("www.") || token.starts_with("mailto:")
+}
+
+/// The words of `collapsed` (white space already collapsed to single spaces) for wrapping at
+/// `avail` columns: each space-separated token is a word; a token holding characters of a script
+/// without spaces (Chinese, Japanese, Thai) is split where Unicode's line-breaking rules (UAX
+/// #14, `unicode-linebreak`) allow, so no line starts with `。` or `、`; a piece still wider than
+/// a line (a long Thai phrase) is cut between characters, never before a combining mark.
+fn words_of(collapsed: &str, avail: usize) -> Vec<textwrap::core::Word<'_>> {
+    use textwrap::core::Word;
+    let mut words = Vec::new();
+    let mut start = 0;
+    while start < collapsed.len() {
+        let end = collapsed[start..]
+            .find(' ')
+            .map_or(collapsed.len(), |p| start + p);
+        // The token with its trailing space, which Word::from takes as its white space.
+        let with_space = (end + 1).min(collapsed.len());
+        let token = &collapsed[start..end];
+        if is_url(token) || !crate::html::script::has_unspaced(token) {
+            words.push(Word::from(&collapsed[start..with_space]));
+        } else {
+            let mut piece = start;
+            for (at, _) in unicode_linebreak::linebreaks(token) {
+                let at = start + at;
+                if at > piece {
+                    let stop = if at == end { with_space } else { at };
+                    split_wide(&collapsed[piece..stop], avail, &mut words);
+                    piece = at;
+                }
+            }
+        }
+        start = with_space.max(end + 1);
+    }
+    words
+}
+
+/// Pushes `piece` as one word, or as several cut between characters (never before a combining
+/// mark) when it is wider than `avail`.
+fn split_wide<'a>(piece: &'a str, avail: usize, words: &mut Vec<textwrap::core::Word<'a>>) {
+    use crate::html::script::{Class, class};
+    use textwrap::core::{Word, display_width};
+    if display_width(piece.trim_end()) <= avail {
+        words.push(Word::from(piece));
+        return;
+    }
+    let (mut from, mut width) = (0, 0);
+    for (i, c) in piece.char_indices() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if i > from && width + w > avail && class(c) != Class::Mark {
+            words.push(Word::from(&piece[from..i]));
+            (from, width) = (i, 0);
+        }
+        width += w;
+    }
+    words.push(Word::from(&piece[from..]));
 }
 
 /// Escapes text for Markdown: the characters that would start emphasis, links, headings, code,
@@ -93,7 +157,7 @@ fn parser(markdown: &str) -> Parser<'_> {
 pub fn intro_html(markdown: &str) -> SanitizedHtml {
     let mut html = String::with_capacity(markdown.len() * 2);
     pulldown_cmark::html::push_html(&mut html, parser(markdown));
-    crate::ingest::sanitize::sanitize(&html, None)
+    crate::html::sanitize::sanitize(&html, None)
 }
 
 /// The intro note as plain text wrapped at [`TEXT_WIDTH`]: paragraphs, `- ` list items, and
@@ -207,6 +271,49 @@ mod tests {
             assert!(line.starts_with("    "));
         }
         assert_eq!(wrap("short", 72, ""), "short");
+    }
+
+    #[test]
+    fn wrap_counts_display_width_in_every_script() {
+        use unicode_width::UnicodeWidthStr;
+        let ja = "先週の土曜日、第十二回の勉強会を渋谷の会議室で開きました。参加者は三十二人で、\
+                  そのうち九人は初めての参加でした。";
+        let w = wrap(ja, 20, "  ");
+        assert_eq!(
+            w,
+            "  先週の土曜日、第十\n  二回の勉強会を渋谷\n  の会議室で開きまし\n  た。参加者は三十二\n  人で、そのうち九人\n  は初めての参加でし\n  た。"
+        );
+        assert!(w.lines().all(|l| l.width() <= 20), "{w}");
+        // Mixed text: Latin words stay whole, a URL stays whole on its own line.
+        let url = "https://example.jp/a-very-long-path/with-many-hyphenated-words-in-it";
+        let mixed = format!("We met in 東京 to talk about Rust. 詳しくは {url} を見てください。");
+        let w = wrap(&mixed, 30, "");
+        assert_eq!(
+            w,
+            format!("We met in 東京 to talk about\nRust. 詳しくは\n{url}\nを見てください。")
+        );
+        // A Thai phrase wider than a line is cut, its marks kept with their letters.
+        let th = "เมื่อวันเสาร์ที่ผ่านมาเราจัดงานพบปะนักพัฒนาครั้งที่ห้าที่ร้านกาแฟใกล้มหาวิทยาลัย";
+        let w = wrap(th, 30, "");
+        assert!(
+            w.lines().count() > 1 && w.lines().all(|l| l.width() <= 30),
+            "{w}"
+        );
+        assert_eq!(w.replace('\n', ""), th);
+        for line in w.lines() {
+            let first = line.chars().next().unwrap();
+            assert_ne!(
+                crate::html::script::class(first),
+                crate::html::script::Class::Mark
+            );
+        }
+        // Korean breaks at its spaces, two columns a syllable.
+        // The last line is exactly 24 columns wide.
+        let ko = "지난 석 달 동안 동네 도서관의 대출 현황을 보여 주는 작은 웹 서비스";
+        assert_eq!(
+            wrap(ko, 24, ""),
+            "지난 석 달 동안 동네\n도서관의 대출 현황을\n보여 주는 작은 웹 서비스"
+        );
     }
 
     #[test]

@@ -173,7 +173,7 @@ impl DigestView {
                 let blog = clean_line(&e.feed_title);
                 let date = local.format("%a %-d %b").to_string();
                 let reading_minutes = e.reading_minutes();
-                let excerpt = clean_line(&crate::ingest::text::excerpt(
+                let excerpt = clean_line(&crate::html::excerpt(
                     &e.summary,
                     settings.digest.excerpt_words,
                 ));

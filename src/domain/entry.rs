@@ -40,7 +40,8 @@ pub struct NewEntry {
     pub content: SanitizedHtml,
     /// Hash of title, link and content: tells a changed entry from an unchanged one.
     pub content_hash: String,
-    /// Words in the content (for reading time).
+    /// Words in the content (for reading time); a character of a script without spaces
+    /// (Chinese, Japanese, Thai) counts as one ([`crate::html::script`]).
     pub word_count: usize,
     /// The post's first image (absolute http(s) URL).
     pub image_url: Option<String>,
@@ -83,7 +84,7 @@ pub struct Entry {
     pub summary: String,
     /// Sanitised content.
     pub content: SanitizedHtml,
-    /// Words in the content.
+    /// Words in the content; a character of a script without spaces counts as one.
     pub word_count: i64,
     /// The post's first image (absolute http(s) URL), for a thumbnail.
     pub image_url: Option<String>,
@@ -94,9 +95,11 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// Minutes to read the whole post at 230 words a minute, at least one.
+    /// Minutes to read the whole post, at least one: 230 words a minute, or 500 characters a
+    /// minute when the post is mostly in a script without spaces (its word count then counts
+    /// characters); see [`crate::html::script::reading_minutes`].
     pub fn reading_minutes(&self) -> u32 {
-        (self.word_count.max(0) as u64).div_ceil(230).max(1) as u32
+        crate::html::script::reading_minutes(self.word_count.max(0) as u64, &self.summary)
     }
 }
 

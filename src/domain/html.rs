@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// HTML that is safe to print unescaped in a template or an e-mail.
 ///
-/// Only the sanitiser (`ingest::sanitize`) makes one from untrusted input; the store makes one
+/// Only the sanitiser (`html::sanitize`) makes one from untrusted input; the store makes one
 /// back from a column it wrote itself ([`SanitizedHtml::from_trusted_store`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(transparent)]

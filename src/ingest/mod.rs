@@ -1,8 +1,8 @@
 //! Ingestion: from a feed's URL to clean entries in the store.
 //!
-//! `fetch` speaks HTTP only, `parse` turns bytes into domain values, `sanitize` owns the one
-//! HTML allowlist, `refresh` runs one feed through all of them and writes the result in one
-//! transaction, and [`fetch_feeds`] runs many feeds concurrently within the politeness limits.
+//! `fetch` speaks HTTP only, `parse` turns bytes into domain values (cleaned by the one HTML
+//! sanitiser of [`crate::html`]), `refresh` runs one feed through all of them and writes the
+//! result in one transaction, and [`fetch_feeds`] runs many feeds concurrently within the politeness limits.
 
 pub mod dates;
 pub mod discover;
@@ -14,8 +14,6 @@ pub mod opml;
 pub mod parse;
 pub mod recover;
 pub mod refresh;
-pub mod sanitize;
-pub mod text;
 pub mod writer;
 
 use std::collections::HashMap;

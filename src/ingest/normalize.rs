@@ -8,56 +8,122 @@
 use url::Url;
 
 /// Query parameters that only track the reader: removed from stored links and dedup keys.
+///
+/// Only parameters a maintained list names as tracking are here, so that a site's real
+/// parameters (`rss=`, `page=`, `id=`, `q=`, `ref=` naming a branch or a source) stay. The list
+/// is Miniflux's `trackingParams` (miniflux/v2 `internal/reader/urlcleaner/urlcleaner.go`, last
+/// changed in commit 7fa38aaf of 2026-02-15, read at 106cdd09 of 2026-08-11), which draws on
+/// Firefox's query-stripping list and AdGuard's tracking-parameter filter. Names are compared in
+/// lower case (Miniflux's `__readwiseLocation` is written so, and so never matched there).
+/// Chronicle's earlier extras that no such list names (`rss`, `ocid`, `cmpid`, `igshid`, `_ga`,
+/// `_gl`, `wt_mc`, `ck_subscriber_id`, `pk_*`) were dropped: `rss=1` selects a page on many sites.
 const TRACKING_PARAMS: &[&str] = &[
+    // Facebook click identifiers.
     "fbclid",
+    "_openstat",
+    "fb_action_ids",
+    "fb_action_types",
+    "fb_ref",
+    "fb_source",
+    "fb_comment_id",
+    // Humble Bundle.
+    "hmb_campaign",
+    "hmb_medium",
+    "hmb_source",
+    "itm_campaign",
+    "itm_medium",
+    "itm_source",
+    // Google click identifiers and Analytics campaigns.
     "gclid",
     "dclid",
     "gbraid",
     "wbraid",
-    "msclkid",
+    "gclsrc",
+    "campaign_id",
+    "campaign_medium",
+    "campaign_name",
+    "campaign_source",
+    "campaign_term",
+    "campaign_content",
+    "srsltid",
+    // Yandex, Twitter, Microsoft.
     "yclid",
+    "ysclid",
     "twclid",
-    "igshid",
+    "msclkid",
+    // Mailchimp.
     "mc_cid",
     "mc_eid",
+    "mc_tc",
+    "wickedid",
+    // HubSpot.
+    "hsa_cam",
     "_hsenc",
+    "__hssc",
+    "__hstc",
+    "__hsfp",
     "_hsmi",
-    "mkt_tok",
+    "hsctatracking",
+    // Olytics, Vero, Marketo, Adobe, Beehiiv, Branch.io, Readwise.
+    "rb_clickid",
     "oly_anon_id",
     "oly_enc_id",
     "vero_id",
-    "wt_mc",
-    "_ga",
-    "_gl",
-    "ck_subscriber_id",
-    "ocid",
-    "cmpid",
-    "rss",
+    "vero_conv",
+    "mkt_tok",
     "sc_cid",
+    "_bhlid",
+    "_branch_match_id",
+    "_branch_referrer",
+    "__readwiselocation",
 ];
+
+/// Prefixes of tracking parameters (Miniflux's `trackingParamsPrefixes`, same source): Google's
+/// UTM campaign parameters and Matomo's.
+const TRACKING_PREFIXES: &[&str] = &["utm_", "mtm_"];
 
 /// Whether a query parameter name is a tracking parameter (`utm_*`, `fbclid`, `gclid`, ...).
 pub fn is_tracking_param(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.starts_with("utm_") || lower.starts_with("pk_") || TRACKING_PARAMS.contains(&&*lower)
+    // Names are short; comparing case-insensitively needs no allocation.
+    TRACKING_PREFIXES.iter().any(|p| {
+        name.len() >= p.len() && name.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    }) || TRACKING_PARAMS.iter().any(|t| t.eq_ignore_ascii_case(name))
+}
+
+/// Whether a `name=value` pair tracks: a listed name, or Ghost's outbound `ref=<site>`, which
+/// names the linking site's host (Miniflux's `trackingParamsOutbound`: `ref` is removed only
+/// when its value is the feed's or the site's host name). `hosts` are the host names that count
+/// as the linking site. Any other `ref` (a branch, a source, an affiliate code) is a real
+/// parameter and stays.
+fn is_tracking_pair(pair: &str, hosts: &[&str]) -> bool {
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    if is_tracking_param(name) {
+        return true;
+    }
+    name.eq_ignore_ascii_case("ref")
+        && !value.is_empty()
+        && hosts.iter().any(|h| {
+            let bare = |s: &str| s.strip_prefix("www.").unwrap_or(s).to_ascii_lowercase();
+            bare(value) == bare(h)
+        })
 }
 
 /// Removes tracking parameters from `url`'s query, leaving the other parameters in order. An
-/// emptied query is removed entirely (no dangling `?`).
-pub fn strip_tracking(url: &mut Url) {
+/// emptied query is removed entirely (no dangling `?`). `site` is the host of the page or feed
+/// the link was found on (for Ghost's `ref=<site>`); the link's own host counts too.
+pub fn strip_tracking(url: &mut Url, site: Option<&str>) {
     let Some(query) = url.query() else { return };
     if query.is_empty() {
         url.set_query(None);
         return;
     }
+    let own = url.host_str().unwrap_or("");
+    let hosts: Vec<&str> = [Some(own), site].into_iter().flatten().collect();
     let pairs: Vec<&str> = query.split('&').collect();
     let kept: Vec<&str> = pairs
         .iter()
         .copied()
-        .filter(|p| {
-            let name = p.split('=').next().unwrap_or("");
-            !p.is_empty() && !is_tracking_param(name)
-        })
+        .filter(|p| !p.is_empty() && !is_tracking_pair(p, &hosts))
         .collect();
     if kept.len() == pairs.len() {
         return;
@@ -76,7 +142,7 @@ pub fn clean_link(href: &str, base: &Url) -> Option<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return None;
     }
-    strip_tracking(&mut url);
+    strip_tracking(&mut url, base.host_str());
     Some(url)
 }
 
@@ -106,7 +172,7 @@ pub fn normalize_url(url: &Url) -> Option<String> {
         .query()
         .unwrap_or("")
         .split('&')
-        .filter(|p| !p.is_empty() && !is_tracking_param(p.split('=').next().unwrap_or("")))
+        .filter(|p| !p.is_empty() && !is_tracking_pair(p, &[host]))
         .collect();
     params.sort_unstable();
     params.dedup();
@@ -148,6 +214,59 @@ mod tests {
         assert_eq!(l.as_str(), "https://blog.example.org/p/1");
         assert!(clean_link("javascript:alert(1)", &base).is_none());
         assert!(clean_link("mailto:a@b.c", &base).is_none());
+    }
+
+    #[test]
+    fn real_parameters_survive() {
+        let base = u("https://blog.example.org/feed.xml");
+        for link in [
+            "https://news.example.com/story?rss=1",
+            "https://example.com/search?q=rust+async&page=2",
+            "https://example.com/item.php?id=42&lang=ja",
+            "https://github.com/org/repo/tree/main?ref=v1.2.0",
+            "https://shop.example.com/p?ref=partner42",
+            "https://example.com/watch?v=abc&t=30s",
+            "https://example.com/p?pk_campaign=spring&ocid=7&cmpid=3&igshid=x&_ga=1",
+        ] {
+            assert_eq!(clean_link(link, &base).unwrap().as_str(), link);
+            let key = normalize_str(link).unwrap();
+            let query = link.split_once('?').unwrap().1;
+            for pair in query.split('&') {
+                assert!(key.contains(pair), "{pair} kept in the key {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn listed_trackers_go() {
+        let base = u("https://blog.example.org/feed.xml");
+        let all = "utm_source=rss&utm_medium=feed&UTM_CAMPAIGN=x&mtm_campaign=m&fbclid=a&gclid=b\
+                   &dclid=c&gbraid=d&wbraid=e&msclkid=f&yclid=g&twclid=h&mc_cid=i&mc_eid=j\
+                   &_hsenc=k&_hsmi=l&__hstc=m&mkt_tok=n&oly_anon_id=o&vero_id=p&sc_cid=q\
+                   &srsltid=r&_bhlid=s&__readwiseLocation=t";
+        let l = clean_link(&format!("/p/1?page=3&{all}&id=9"), &base).unwrap();
+        assert_eq!(l.as_str(), "https://blog.example.org/p/1?page=3&id=9");
+        assert_eq!(
+            normalize_str(&format!("https://blog.example.org/p/1?{all}")).unwrap(),
+            "https://blog.example.org/p/1"
+        );
+        // Ghost's outbound `ref=<site>`: tracking when it names the linking site (or the
+        // link's own host), a real parameter otherwise.
+        let l = clean_link(
+            "https://other.example.net/a?ref=blog.example.org&x=1",
+            &base,
+        );
+        assert_eq!(l.unwrap().as_str(), "https://other.example.net/a?x=1");
+        let l = clean_link("https://blog.example.org/a?ref=www.blog.example.org", &base);
+        assert_eq!(l.unwrap().as_str(), "https://blog.example.org/a");
+        assert_eq!(
+            normalize_str("https://www.example.org/a?ref=example.org").unwrap(),
+            "https://example.org/a"
+        );
+        assert_eq!(
+            normalize_str("https://example.org/a?ref=newsletter").unwrap(),
+            "https://example.org/a?ref=newsletter"
+        );
     }
 
     #[test]

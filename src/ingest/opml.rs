@@ -48,7 +48,7 @@ fn attrs(e: &BytesStart<'_>) -> Vec<(String, String)> {
         .map(|a| {
             let key = String::from_utf8_lossy(a.key.local_name().as_ref()).to_ascii_lowercase();
             // Attribute values in OPML files carry XML and, often, HTML entities.
-            let value = super::text::decode_entities(&String::from_utf8_lossy(&a.value));
+            let value = crate::html::text::decode_entities(&String::from_utf8_lossy(&a.value));
             (key, value)
         })
         .collect()

@@ -40,15 +40,35 @@ pub async fn unsketched(
     .await?)
 }
 
-/// Stores sketches made after the fact. One transaction.
-pub async fn set_sketches(pool: &Pool, sketches: &[(i64, Sketch)]) -> Result<(), StoreError> {
+/// What is derived again from the stored content of an entry stored by an older version.
+#[derive(Debug, Clone)]
+pub struct Rederived {
+    /// Entry id.
+    pub id: i64,
+    /// Its text's sketch.
+    pub sketch: Sketch,
+    /// Its excerpt and word count, when the content has text (else they stay as stored).
+    pub summary: Option<(String, usize)>,
+}
+
+/// Stores what was derived again. One transaction.
+pub async fn set_rederived(pool: &Pool, rows: &[Rederived]) -> Result<(), StoreError> {
     let mut tx = super::begin_write(pool).await?;
-    for (id, sketch) in sketches {
-        sqlx::query("UPDATE entries SET sketch = $2 WHERE id = $1")
-            .bind(id)
-            .bind(sketch.to_bytes())
-            .execute(&mut *tx)
-            .await?;
+    for r in rows {
+        let (summary, words) = match &r.summary {
+            Some((s, w)) => (Some(s.as_str()), Some(*w as i64)),
+            None => (None, None),
+        };
+        sqlx::query(
+            "UPDATE entries SET sketch = $2, summary = COALESCE($3, summary),
+                word_count = COALESCE($4, word_count) WHERE id = $1",
+        )
+        .bind(r.id)
+        .bind(r.sketch.to_bytes())
+        .bind(summary)
+        .bind(words)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -42,28 +42,40 @@ pub async fn link_stories(pool: &Pool, now: DateTime<Utc>) -> Result<usize, Stor
     Ok(changes.len())
 }
 
-/// Makes the sketches of entries stored before sketches existed (once: a text too short to
-/// sketch stores an empty one).
+/// Entries stored by a version before sketches existed (their sketch is NULL): makes their
+/// sketch, and their excerpt and word count again with the current rules (so that a Chinese or
+/// Japanese post stored as one long "word" gets a real excerpt). Once: a text too short to
+/// sketch stores an empty sketch.
 async fn sketch_missing(pool: &Pool, since: DateTime<Utc>) -> Result<(), StoreError> {
     let missing = store::stories::unsketched(pool, since).await?;
     if missing.is_empty() {
         return Ok(());
     }
-    let sketches = tokio::task::spawn_blocking(move || {
+    let rows = tokio::task::spawn_blocking(move || {
         missing
             .into_iter()
             .map(|(id, html)| {
                 let html = crate::domain::SanitizedHtml::from_trusted_store(html);
-                let (text, _) = crate::ingest::text::sanitized_to_text(&html, usize::MAX);
-                (id, sketch::sketch(&text))
+                let (text, words) = crate::html::text::sanitized_to_text(&html, usize::MAX);
+                let summary = (!text.is_empty()).then(|| {
+                    (
+                        crate::html::excerpt(&text, crate::html::excerpt::EXCERPT_WORDS),
+                        words,
+                    )
+                });
+                store::stories::Rederived {
+                    id,
+                    sketch: sketch::sketch(&text),
+                    summary,
+                }
             })
             .collect::<Vec<_>>()
     })
     .await
     .map_err(|e| StoreError::Corrupt(format!("sketching stopped: {e}")))?;
     tracing::info!(
-        entries = sketches.len(),
-        "sketched entries stored before sketches existed"
+        entries = rows.len(),
+        "entries stored by an older version derived again"
     );
-    store::stories::set_sketches(pool, &sketches).await
+    store::stories::set_rederived(pool, &rows).await
 }

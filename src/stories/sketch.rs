@@ -63,20 +63,10 @@ fn fnv(h: u64, byte: u8) -> u64 {
     (h ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
 }
 
-/// Scripts written without spaces between words: each character is a token.
+/// A letter of a script written without spaces between words ([`crate::html::script`]): each
+/// is a token by itself.
 pub fn is_unspaced(c: char) -> bool {
-    matches!(c as u32,
-        0x0E00..=0x0EFF        // Thai, Lao
-        | 0x1000..=0x109F      // Myanmar
-        | 0x1780..=0x17FF      // Khmer
-        | 0x3040..=0x30FF      // Hiragana, Katakana
-        | 0x31F0..=0x31FF      // Katakana extensions
-        | 0x3400..=0x4DBF      // CJK extension A
-        | 0x4E00..=0x9FFF      // CJK unified ideographs
-        | 0xF900..=0xFAFF      // CJK compatibility ideographs
-        | 0xFF66..=0xFF9F      // half-width Katakana
-        | 0x20000..=0x3134F    // CJK extensions B–G
-    )
+    crate::html::script::class(c) == crate::html::script::Class::Letter
 }
 
 /// Calls `emit` with the hash of each token of `text`, in order.

@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chronicle::ingest::text::html_to_text;
+use chronicle::html::text::html_to_text;
 use serde_json::Value;
 
 use crate::helpers::{FeedServer, TestApp, fixtures};
@@ -54,7 +54,7 @@ fn urls_in(html: &str) -> Vec<String> {
         while let Some(i) = rest.find(attr) {
             let v = &rest[i + attr.len()..];
             if let Some(end) = v.find(quote) {
-                out.push(chronicle::ingest::text::decode_entities(&v[..end]));
+                out.push(chronicle::html::text::decode_entities(&v[..end]));
             }
             rest = &rest[i + attr.len()..];
         }

@@ -15,6 +15,7 @@ mod golden;
 mod helpers;
 mod politeness;
 mod real_feeds;
+mod scripts;
 mod selection;
 mod stories;
 mod web;

@@ -287,3 +287,79 @@ fn a_canonical_link_and_the_same_link_are_named_as_the_rule() {
         "{shown}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_stored_by_an_older_version_are_sketched_and_excerpted_again() {
+    let set = labelled();
+    // A Japanese post and its copy on another blog.
+    let ja = set
+        .iter()
+        .find(|e| {
+            e["feed"] == "qiita"
+                && e["summary_only"] == false
+                && e["title"].as_str().is_some_and(|t| !t.is_ascii())
+        })
+        .unwrap();
+    let own = set
+        .iter()
+        .find(|e| e["story"] == ja["story"] && e["id"] != ja["id"])
+        .unwrap();
+    let server = FeedServer::start();
+    let app = TestApp::new(25, "");
+    let stored = fetch_all(&app, &server, &[own.clone(), ja.clone()]);
+    let (own_id, copy_id) = (
+        stored[own["link"].as_str().unwrap()]["id"]
+            .as_i64()
+            .unwrap(),
+        stored[ja["link"].as_str().unwrap()]["id"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        stored[ja["link"].as_str().unwrap()]["story"].as_i64(),
+        Some(own_id)
+    );
+    // What an older version stored: no sketch, no story, the whole post as one "word" excerpt.
+    let pool = app.pool().await;
+    let whole: String = own["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    sqlx::query("UPDATE entries SET sketch = NULL, duplicate_of = NULL, story_rule = NULL, summary = $1, word_count = 1")
+        .bind(&whole)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // The next fetch that stores something regroups, and derives them again first.
+    let other = set
+        .iter()
+        .find(|e| e["feed"] == own["feed"] && e["story"] != own["story"])
+        .unwrap();
+    server.set_body(
+        &format!("{}.xml", own["feed"].as_str().unwrap()),
+        &atom(own["feed"].as_str().unwrap(), &[own, other]),
+    );
+    app.ok(&["fetch", "--all"]);
+    type Row = (i64, Option<i64>, String, i64, Option<Vec<u8>>);
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id, duplicate_of, summary, word_count, sketch FROM entries WHERE id IN ($1, $2) ORDER BY id")
+            .bind(own_id)
+            .bind(copy_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for (id, dup, summary, words, sketch) in &rows {
+        assert!(
+            sketch.as_ref().is_some_and(|s| !s.is_empty()),
+            "entry {id} sketched"
+        );
+        assert!(
+            summary.chars().count() < 200 && summary.ends_with('…'),
+            "entry {id}: {summary}"
+        );
+        assert!(*words > 100, "entry {id} counts characters: {words}");
+        if *id == copy_id {
+            assert_eq!(*dup, Some(own_id), "the copy found again");
+        }
+    }
+}

@@ -5,7 +5,7 @@ use feed_rs::model;
 use url::Url;
 
 use super::normalize;
-use crate::ingest::text::{collapse_whitespace, html_to_text};
+use crate::html::text::{collapse_whitespace, html_to_text};
 
 /// A person's display name. RSS's `<author>` holds an e-mail address, optionally with the name
 /// in parentheses (`ana@example.org (Ana Moreira)`); feed-rs stores that text as the e-mail of a
@@ -22,7 +22,7 @@ pub(super) fn person_name(p: &model::Person) -> Option<String> {
         _ => p.name.as_str(),
     };
     let raw = collapse_whitespace(&if raw.contains('&') {
-        crate::ingest::text::decode_entities(raw)
+        crate::html::text::decode_entities(raw)
     } else {
         raw.to_string()
     });
@@ -50,7 +50,7 @@ pub(super) fn tags_of(categories: &[model::Category]) -> Vec<String> {
     for c in categories {
         let t = collapse_whitespace(c.label.as_deref().unwrap_or(&c.term));
         let t = if t.contains('&') {
-            crate::ingest::text::decode_entities(&t)
+            crate::html::text::decode_entities(&t)
         } else {
             t
         };
@@ -108,7 +108,7 @@ pub(super) fn first_img_src(html: &str) -> Option<String> {
         if let Some(p) = tag.find(" src=\"") {
             let v = &tag[p + 6..];
             if let Some(q) = v.find('"') {
-                return Some(crate::ingest::text::decode_entities(&v[..q]));
+                return Some(crate::html::text::decode_entities(&v[..q]));
             }
         }
         rest = &rest[i + 5..];
@@ -155,7 +155,7 @@ pub(super) fn originally_published_at(content: &crate::domain::SanitizedHtml) ->
         if PHRASES.iter().any(|phrase| before.contains(phrase)) {
             let v = &html[at + 7..];
             let q = v.find('"')?;
-            if let Ok(url) = Url::parse(&crate::ingest::text::decode_entities(&v[..q])) {
+            if let Ok(url) = Url::parse(&crate::html::text::decode_entities(&v[..q])) {
                 return Some(url);
             }
         }
@@ -187,7 +187,7 @@ pub(super) fn text_of(t: &model::Text) -> String {
     {
         html_to_text(&t.content)
     } else if t.content.contains('&') {
-        collapse_whitespace(&crate::ingest::text::decode_entities(&t.content))
+        collapse_whitespace(&crate::html::text::decode_entities(&t.content))
     } else {
         collapse_whitespace(&t.content)
     }

@@ -28,9 +28,12 @@
 //! by [`super::dates::parse_date`] (RFC 3339, RFC 822 with named or odd zones, localised names,
 //! missing zones as UTC); a missing date takes the first-seen time and a future one is clamped to
 //! it when stored. Summary: a
-//! plain-text excerpt of about [`EXCERPT_WORDS`] words of the post, ending on a word boundary.
+//! plain-text excerpt of about [`EXCERPT_WORDS`] words of the post ([`crate::html::excerpt()`]),
+//! ending on a word boundary, or in Chinese, Japanese or Thai after a sentence end or at about
+//! twice as many characters; never the whole post when the post is longer.
 //! Image: `media:thumbnail`, an image enclosure, else the first `<img>` of the content. Tags: the
-//! entry's categories. Reading time: from the word count of the content.
+//! entry's categories. Reading time: from the word count of the content, in which a character of
+//! a script without spaces counts as a word ([`crate::html::script`]).
 
 use chrono::{DateTime, Utc};
 use feed_rs::model;
@@ -38,9 +41,10 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::normalize;
-use super::sanitize::sanitize;
-use super::text::{collapse_whitespace, excerpt};
 use crate::domain::{NewEntry, ParsedFeed};
+use crate::html::excerpt;
+use crate::html::sanitize::sanitize;
+use crate::html::text::collapse_whitespace;
 
 mod fields;
 
@@ -48,8 +52,7 @@ use fields::{
     first_image, html_of, originally_published_at, person_name, pick_link, tags_of, text_of,
 };
 
-/// Words in an entry's stored excerpt.
-pub const EXCERPT_WORDS: usize = 60;
+pub use crate::html::excerpt::EXCERPT_WORDS;
 
 /// Why a document is not a feed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -172,7 +175,7 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
         ),
     };
     // The whole text feeds the story sketch; the excerpt takes its first EXCERPT_WORDS.
-    let (body_text, word_count) = super::text::sanitized_to_text(&content, usize::MAX);
+    let (body_text, word_count) = crate::html::text::sanitized_to_text(&content, usize::MAX);
     // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
     // padded with "Continue reading"; the feed's summary serves only when there is no body.
     let summary = if body_text.is_empty() {

@@ -6,6 +6,10 @@
 //! - **Atom 0.3** (namespace `http://purl.org/atom/ns#`) is rewritten to Atom 1.0 names
 //!   (`issued`→`published`, `modified`→`updated`, `tagline`→`subtitle`, `copyright`→`rights`).
 //! - **RSS with an unusual `version`** (missing, 0.93, 0.94, 2.01, ...) is read as RSS 2.0.
+//! - **RSS in a namespace** (`<rss xmlns="http://backend.userland.com/rss2">`, Harvard's
+//!   `http://blogs.law.harvard.edu/tech/rss`, RSS 0.90's on an `<rss>` root): feed-rs reads RSS
+//!   elements only without a namespace or in RSS 1.0's, so those namespaces are rewritten to
+//!   RSS 1.0's (see [`is_rss_namespace`]).
 //!
 //! - **HTML entities XML does not define** (`&alpha;`, `&nbsp;`, `&rsquo;` in a document without
 //!   a DTD) are rewritten as numeric references (`&#945;`), which every XML reader decodes; the
@@ -30,6 +34,23 @@ const ATOM_03: &str = "http://purl.org/atom/ns#";
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
 const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
+
+/// Whether `uri` is one of the namespaces RSS 0.9x/2.0 documents put their elements in, other
+/// than RSS 1.0's (which feed-rs reads). The list is Python feedparser's (its
+/// `supported_namespaces`, read as RSS: `http://backend.userland.com/rss`, Harvard's, RSS
+/// 0.90's and the `rss091` module), and like feedparser any `backend.userland.com/rss...` URI
+/// counts (`rss2`, `rss2.1`, with or without a trailing slash).
+pub fn is_rss_namespace(uri: &[u8]) -> bool {
+    let uri = String::from_utf8_lossy(uri);
+    let uri = uri.trim().to_ascii_lowercase();
+    uri.contains("backend.userland.com/rss")
+        || matches!(
+            uri.trim_end_matches('/'),
+            "http://blogs.law.harvard.edu/tech/rss"
+                | "http://my.netscape.com/rdf/simple/0.9"
+                | "http://purl.org/rss/1.0/modules/rss091#"
+        )
+}
 
 /// A document ready for feed-rs, and what was done to it.
 #[derive(Debug)]
@@ -114,6 +135,9 @@ pub struct Fixes {
     /// RSS 1.0 / 0.90 (RDF): items without `<link>` get their `rdf:about` as link (feed-rs
     /// drops link-less items), and RSS 0.90's namespace is read as RSS 1.0's.
     pub rdf: bool,
+    /// An `<rss>` document whose elements sit in an RSS namespace feed-rs ignores
+    /// ([`is_rss_namespace`]): that namespace is declared as RSS 1.0's instead.
+    pub rss_ns: bool,
 }
 
 impl Fixes {
@@ -126,7 +150,17 @@ impl Fixes {
             || self.rss_dc
             || self.xhtml
             || self.rdf
+            || self.rss_ns
     }
+}
+
+/// Whether the root `e` declares an RSS namespace feed-rs ignores, as its default namespace or
+/// for a prefix. Only the root is read: that is where such feeds declare it, and scanning whole
+/// documents for it would cost every plain RSS feed four more scans of its text.
+fn declares_rss_namespace(e: &quick_xml::events::BytesStart<'_>) -> bool {
+    e.attributes()
+        .flatten()
+        .any(|a| a.key.as_ref().starts_with(b"xmlns") && is_rss_namespace(&a.value))
 }
 
 /// Looks at the root element (and, for RSS, its first child).
@@ -184,6 +218,7 @@ fn root_fixes(text: &str) -> Fixes {
                 }
                 b"RDF" => {
                     fixes.rdf = true;
+                    fixes.rss_ns = declares_rss_namespace(&e);
                     return fixes;
                 }
                 b"rss" => {
@@ -194,6 +229,7 @@ fn root_fixes(text: &str) -> Fixes {
                         .map(|a| String::from_utf8_lossy(&a.value).trim().to_string());
                     fixes.rss_version =
                         !matches!(version.as_deref(), Some("2.0" | "0.91" | "0.92"));
+                    fixes.rss_ns = declares_rss_namespace(&e);
                     in_rss = true;
                 }
                 _ => return fixes,
@@ -249,6 +285,36 @@ mod tests {
             ))
             .contains("Zoë")
         );
+    }
+
+    #[test]
+    fn rss_namespaces_feed_rs_ignores_become_rss_10() {
+        for ns in [
+            "http://backend.userland.com/rss",
+            "http://backend.userland.com/rss2",
+            "http://backend.userland.com/rss2.1/",
+            "http://blogs.law.harvard.edu/tech/rss",
+            "http://my.netscape.com/rdf/simple/0.9/",
+        ] {
+            assert!(is_rss_namespace(ns.as_bytes()), "{ns}");
+            let doc = format!(
+                r#"<rss version="2.0" xmlns="{ns}"><channel><item><title>I</title></item></channel></rss>"#
+            );
+            let p = prepare(doc.as_bytes(), None);
+            assert!(p.repaired, "{ns}");
+            assert_eq!(
+                text(&p),
+                r#"<rss version="2.0" xmlns="http://purl.org/rss/1.0/"><channel><item><title>I</title></item></channel></rss>"#
+            );
+        }
+        assert!(!is_rss_namespace(b"http://purl.org/rss/1.0/"));
+        assert!(!is_rss_namespace(b"http://www.w3.org/2005/Atom"));
+        // The Harvard address as the text of `<docs>` (many RSS 2.0 feeds) needs no rewrite.
+        let docs = r#"<rss version="2.0"><channel><docs>http://blogs.law.harvard.edu/tech/rss</docs></channel></rss>"#;
+        assert!(matches!(
+            prepare(docs.as_bytes(), None).bytes,
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

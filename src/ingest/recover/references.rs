@@ -40,7 +40,7 @@ pub(super) fn fix_references(text: &str) -> Option<String> {
         } else if matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
             None
         } else {
-            Some(match crate::ingest::text::html_entity(name) {
+            Some(match crate::html::text::html_entity(name) {
                 Some(ch) => ch.chars().map(|c| format!("&#{};", u32::from(c))).collect(),
                 // An unknown name: keep it visible as text.
                 None => "&amp;".to_string(),

@@ -4,7 +4,7 @@
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
 
-use super::{ATOM_03, ATOM_10, Fixes, RSS_10, RSS_090};
+use super::{ATOM_03, ATOM_10, Fixes, RSS_10, RSS_090, is_rss_namespace};
 
 fn atom03_name(local: &[u8]) -> Option<&'static [u8]> {
     Some(match local {
@@ -61,7 +61,7 @@ impl Capture {
             (_, Event::GeneralRef(r)) => {
                 // The one decoder for references (an unknown name stays as written).
                 let name = r.decode().ok()?;
-                let decoded = crate::ingest::text::decode_entities(&format!("&{name};"));
+                let decoded = crate::html::text::decode_entities(&format!("&{name};"));
                 self.text.push_str(&decoded);
             }
             (_, Event::CData(c)) => self.text.push_str(&String::from_utf8_lossy(&c)),
@@ -196,7 +196,9 @@ fn repaired(e: &BytesStart<'_>, fixes: Fixes, depth: usize) -> Option<BytesStart
     let mut out = BytesStart::new(new_name(e.name().as_ref(), local.as_ref(), fixes));
     for a in e.attributes().flatten() {
         let key = a.key.as_ref();
-        if fixes.rdf && key.starts_with(b"xmlns") && a.value.as_ref() == RSS_090.as_bytes() {
+        let rss_alias = (fixes.rdf && a.value.as_ref() == RSS_090.as_bytes())
+            || (fixes.rss_ns && is_rss_namespace(&a.value));
+        if rss_alias && key.starts_with(b"xmlns") {
             out.push_attribute((key, RSS_10.as_bytes()));
         } else if fixes.atom03
             && key.starts_with(b"xmlns")

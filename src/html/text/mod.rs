@@ -1,4 +1,4 @@
-//! Plain text out of HTML: titles, excerpts, reading time.
+//! Plain text out of HTML: titles, entity decoding, the one-pass text of stored entries.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -19,7 +19,7 @@ pub fn html_to_text(html: &str) -> String {
         return collapse_whitespace(html);
     }
     let spaced = space_blocks(html);
-    let cleaned = super::sanitize::serialize(&STRIP.clean(&spaced));
+    let cleaned = crate::html::sanitize::serialize(&STRIP.clean(&spaced));
     collapse_whitespace(&decode_serialized(&cleaned))
 }
 
@@ -93,32 +93,6 @@ pub fn decode_entities(s: &str) -> String {
 pub fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// About `words` words of `text`, cut on a word boundary, with `…` when cut.
-pub fn excerpt(text: &str, words: usize) -> String {
-    // ASCII text (the common case) splits on bytes; U+000B is the one ASCII character that
-    // `char::is_whitespace` counts and `split_ascii_whitespace` does not.
-    if text.is_ascii() && !text.contains('\x0b') {
-        cut(text.split_ascii_whitespace(), words)
-    } else {
-        cut(text.split_whitespace(), words)
-    }
-}
-
-fn cut<'a>(split: impl Iterator<Item = &'a str>, words: usize) -> String {
-    let mut out = String::new();
-    for (count, word) in split.enumerate() {
-        if count == words {
-            let trimmed = out.trim_end_matches([',', ';', ':', '-', '–', '—']);
-            return format!("{trimmed}…");
-        }
         if !out.is_empty() {
             out.push(' ');
         }
@@ -264,14 +238,5 @@ mod tests {
             decode_entities("a&nbsp;b &eacute; &#8217; &#x2019; &bogus; & x &alpha;&chi;&Zeta;"),
             "a\u{a0}b é ’ ’ &bogus; & x αχΖ"
         );
-    }
-
-    #[test]
-    fn excerpt_cuts_on_words() {
-        assert_eq!(excerpt("one two three four", 2), "one two…");
-        assert_eq!(excerpt("one two", 5), "one two");
-        assert_eq!(excerpt("one, two, three", 2), "one, two…");
-        assert_eq!(excerpt("un\u{2009}deux\u{a0}trois quatre", 2), "un deux…");
-        assert_eq!(excerpt("a\x0bb\tc", 2), "a b…");
     }
 }

@@ -48,7 +48,7 @@ pub(super) fn embeds_to_links(html: &str) -> Cow<'_, str> {
         let mut src = wanted
             .iter()
             .find_map(|w| attrs.iter().find(|(n, v)| n == w && !v.trim().is_empty()))
-            .map(|(_, v)| crate::ingest::text::decode_entities(v.trim()));
+            .map(|(_, v)| crate::html::text::decode_entities(v.trim()));
         // <video><source src=...></video>: the first source.
         if src.is_none() && name == "<video" {
             if let Some(s) = find_ci(html, "<source", at) {
