@@ -17,12 +17,7 @@ pub fn labelled() -> Vec<Value> {
     v["entries"].as_array().expect("entries").clone()
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::helpers::xml_escape as esc;
 
 /// An Atom document of one feed's labelled entries: full content, or a summary only.
 pub fn atom(feed: &str, entries: &[&Value]) -> String {

@@ -86,16 +86,7 @@ impl Blogs {
         body: String,
         canonical: Option<String>,
     ) -> String {
-        let slug: String = title
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
+        let slug = super::slug(title);
         let link = format!(
             "https://{}.example.org/{slug}",
             blog.to_lowercase().replace(' ', "-")
@@ -115,12 +106,7 @@ impl Blogs {
     }
 
     fn serve(&self, blog: &str) -> String {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-        };
+        let esc = super::xml_escape;
         let mut doc = format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">\
              <title>{b}</title><id>urn:{b}</id><updated>2026-01-01T00:00:00Z</updated>",

@@ -11,6 +11,28 @@ use std::process::{Command, Output};
 pub use feed_server::FeedServer;
 pub use smtp::SmtpServer;
 
+/// `s` escaped for XML text and attributes.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A URL path segment made of `title`: ASCII letters and digits, lower-cased, the rest `-`.
+pub fn slug(title: &str) -> String {
+    title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// Fixture folder.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")

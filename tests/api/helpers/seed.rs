@@ -38,16 +38,7 @@ pub struct Story {
 /// A story of `feed` published at `y-m-d h:00` UTC.
 pub fn story(feed: i64, title: &str, (y, m, d, h): (i32, u32, u32, u32)) -> Story {
     let published = Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
-    let slug: String = title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let slug = super::slug(title);
     Story {
         feed,
         title: title.to_string(),
@@ -68,12 +59,7 @@ pub fn at((y, m, d, h): (i32, u32, u32, u32)) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use super::xml_escape as esc;
 
 fn atom_entry(s: &Story) -> String {
     let mut e = format!(
