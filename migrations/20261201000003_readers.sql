@@ -19,3 +19,6 @@ CREATE TABLE subscriber_names (
     subscriber_id INTEGER NOT NULL PRIMARY KEY REFERENCES subscribers(id) ON DELETE CASCADE,
     name          TEXT    NOT NULL
 );
+
+-- Sign-ups find an address without regard to case (one mailbox, one set of mail limits).
+CREATE INDEX subscribers_email_lower ON subscribers (LOWER(email));

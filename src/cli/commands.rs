@@ -8,11 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::feeds::{clip, feeds, fetch};
-use super::{Cli, Command, EntriesCommand, SubscribersCommand};
+use super::{Cli, Command, EntriesCommand};
 use crate::app::{App, Application, SendOutcome, cancel_on_signals};
 use crate::config::Settings;
-use crate::domain::SubscriberEmail;
-use crate::store::{self, subscribers::Added};
+use crate::store;
 
 /// Runs the parsed command with loaded settings.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -62,7 +61,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Subscribers(cmd) => subscribers(&app, cmd).await,
+        Command::Subscribers(cmd) => super::subscribers::run(&app, cmd).await,
         Command::Entries(EntriesCommand::List { feed, since, json }) => {
             entries(&app, feed.as_deref(), since.as_deref(), json).await
         }
@@ -74,58 +73,6 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Check(args) => check(&app, args.smtp).await,
     }
-}
-
-async fn subscribers(app: &App, cmd: SubscribersCommand) -> anyhow::Result<()> {
-    match cmd {
-        SubscribersCommand::Add { emails } => {
-            let mut invalid = 0;
-            for raw in &emails {
-                let email = match SubscriberEmail::parse(raw) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        eprintln!("skipped: {e}");
-                        invalid += 1;
-                        continue;
-                    }
-                };
-                let what =
-                    match store::subscribers::add_confirmed(&app.pool, &email, Utc::now()).await? {
-                        Added::Added => "added",
-                        Added::Confirmed => "confirmed (was pending)",
-                        Added::AlreadyConfirmed => "already subscribed",
-                        Added::PreviouslyUnsubscribed => "not added: unsubscribed earlier",
-                    };
-                println!("{email}: {what}");
-            }
-            if invalid > 0 {
-                bail!(
-                    "{invalid} of {} addresses were invalid (the others were processed)",
-                    emails.len()
-                );
-            }
-        }
-        SubscribersCommand::List => {
-            let subs = store::subscribers::list(&app.pool).await?;
-            if subs.is_empty() {
-                println!("no subscribers yet");
-            }
-            for s in subs {
-                println!(
-                    "{:<40}  {:<12}  since {}",
-                    s.email,
-                    s.status.as_str(),
-                    s.created_at.format("%Y-%m-%d")
-                );
-            }
-        }
-        SubscribersCommand::Remove { email } => {
-            let email = SubscriberEmail::parse(&email)?;
-            store::subscribers::remove(&app.pool, &email).await?;
-            println!("removed {email}");
-        }
-    }
-    Ok(())
 }
 
 /// `--since`: a date (midnight UTC) or an RFC 3339 instant.

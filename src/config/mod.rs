@@ -23,8 +23,8 @@ mod values;
 
 pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
-pub use readers::{SubscribeSettings, TrustedProxy};
 use env::{apply_env, one_line};
+pub use readers::{SubscribeSettings, TrustedProxy};
 pub use values::{CronExpr, Mailbox, TimeZone, WeekStart};
 
 /// Prefix of environment variables that override configuration keys.

@@ -32,7 +32,10 @@ pub fn confirmation_message(
     let from = &settings.newsletter.from;
     let from = Mailbox::new(
         from.name.clone(),
-        from.email.as_ref().parse().map_err(|e| fail(format!("{e}")))?,
+        from.email
+            .as_ref()
+            .parse()
+            .map_err(|e| fail(format!("{e}")))?,
     );
     let to_box = Mailbox::new(None, to.as_ref().parse().map_err(|e| fail(format!("{e}")))?);
     let text = format!(

@@ -100,16 +100,24 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<Requested, StoreError> {
     let mut tx = super::begin_write(pool).await?;
-    let found: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, status FROM subscribers WHERE email = $1")
+    let found: Option<(i64, String, String)> =
+        // Local parts are compared without case: `Ada@` and `ADA@` reach one mailbox
+        // everywhere in practice, and must share one address's mail limits.
+        sqlx::query_as(
+            "SELECT id, status, email FROM subscribers WHERE LOWER(email) = LOWER($1)
+             ORDER BY id LIMIT 1",
+        )
             .bind(email.as_ref())
             .fetch_optional(&mut *tx)
             .await?;
-    let id = match found {
-        Some((_, status)) if status == "confirmed" => return Ok(Requested::AlreadyConfirmed),
-        Some((id, _)) => id,
+    let (id, to) = match found {
+        Some((_, status, _)) if status == "confirmed" => return Ok(Requested::AlreadyConfirmed),
+        Some((id, _, stored)) => (
+            id,
+            SubscriberEmail::parse(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        ),
         None => {
-            sqlx::query_scalar(
+            let id = sqlx::query_scalar(
                 "INSERT INTO subscribers (email, status, token, created_at)
                  VALUES ($1, 'pending', $2, $3) RETURNING id",
             )
@@ -117,7 +125,8 @@ pub async fn request(
             .bind(Token::generate().as_str())
             .bind(ts(now))
             .fetch_one(&mut *tx)
-            .await?
+            .await?;
+            (id, email.clone())
         }
     };
     if limited(&mut tx, id, limits, now).await? {
@@ -126,7 +135,7 @@ pub async fn request(
     }
     record(&mut tx, id, token_hash, limits, now).await?;
     tx.commit().await?;
-    Ok(Requested::Mail(email.clone()))
+    Ok(Requested::Mail(to))
 }
 
 /// The state of the link whose token hashes to `token_hash`, or `None` for an unknown link.

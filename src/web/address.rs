@@ -49,7 +49,10 @@ mod tests {
         assert_eq!(ok("  Ada@Example.ORG "), "Ada@example.org");
         assert_eq!(ok("ada@Bücher.example"), "ada@xn--bcher-kva.example");
         assert_eq!(ok("ada@xn--bcher-kva.example"), "ada@xn--bcher-kva.example");
-        assert_eq!(ok("first.last+tag@sub.example.org"), "first.last+tag@sub.example.org");
+        assert_eq!(
+            ok("first.last+tag@sub.example.org"),
+            "first.last+tag@sub.example.org"
+        );
     }
 
     #[test]

@@ -55,7 +55,11 @@ mod tests {
             "an untrusted peer's header is ignored"
         );
         assert_eq!(
-            client_ip(ip("127.0.0.1"), &xff("1.1.1.1, 198.51.100.1, 10.0.0.2"), &proxies),
+            client_ip(
+                ip("127.0.0.1"),
+                &xff("1.1.1.1, 198.51.100.1, 10.0.0.2"),
+                &proxies
+            ),
             ip("198.51.100.1"),
             "the nearest untrusted hop, not the made-up first one"
         );

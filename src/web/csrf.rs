@@ -99,10 +99,16 @@ mod tests {
         assert!(!c.accepts(None));
         assert!(!c.accepts(Some("")));
         let fresh = Csrf::from_headers(&HeaderMap::new());
-        assert!(!fresh.accepts(Some(&fresh.token.clone())), "no cookie, no trust");
+        assert!(
+            !fresh.accepts(Some(&fresh.token.clone())),
+            "no cookie, no trust"
+        );
         let cookie = fresh.set_cookie(true).unwrap();
         assert!(cookie.to_str().unwrap().contains("HttpOnly; SameSite=Lax"));
         let bad = Csrf::from_headers(&with_cookie(&format!("{COOKIE}=not-a-token")));
-        assert!(bad.set_cookie(false).is_some(), "a forged cookie is replaced");
+        assert!(
+            bad.set_cookie(false).is_some(),
+            "a forged cookie is replaced"
+        );
     }
 }

@@ -41,7 +41,9 @@ pub struct TokenForm {
 fn limits(state: &AppState) -> MailLimits {
     let s = &state.settings.subscribe;
     MailLimits {
-        interval: Duration::minutes(i64::try_from(s.mail_interval_minutes).unwrap_or(i64::MAX / 120)),
+        interval: Duration::minutes(
+            i64::try_from(s.mail_interval_minutes).unwrap_or(i64::MAX / 120),
+        ),
         per_day: s.mails_per_day,
         valid_for: Duration::hours(i64::try_from(s.confirm_hours).unwrap_or(24 * 365)),
     }
@@ -109,7 +111,9 @@ fn send_later(state: &AppState, to: SubscriberEmail, token: Token) {
 
 fn check_inbox(state: &AppState, email: Option<&str>, csrf: &Csrf) -> Response {
     let message_text = match email {
-        Some(e) => format!("If {e} can receive mail, a message with a confirmation link is on its way."),
+        Some(e) => {
+            format!("If {e} can receive mail, a message with a confirmation link is on its way.")
+        }
         None => "A message with a new confirmation link is on its way.".into(),
     };
     let m = Message {
@@ -180,7 +184,10 @@ fn link_page(state: &AppState, token: &Token, link: LinkState, csrf: &Csrf) -> R
     let m = match link {
         LinkState::Valid => Message {
             heading: "One more step".into(),
-            message: format!("Press the button to start receiving {} by e-mail.", site.title),
+            message: format!(
+                "Press the button to start receiving {} by e-mail.",
+                site.title
+            ),
             note: "You can leave at any time with the link at the bottom of every issue.".into(),
             form_action: Some(site.link(&format!("confirm/{token}"))),
             button: "Confirm my subscription".into(),

@@ -104,7 +104,10 @@ pub fn router(state: AppState) -> Router {
         .route("/blogs.opml", get(pages::opml))
         .route("/feeds/stories.atom", get(feeds::stories))
         .route("/feeds/digests.atom", get(feeds::digests))
-        .route("/subscribe", post(forms::subscribe).get(forms::subscribe_get))
+        .route(
+            "/subscribe",
+            post(forms::subscribe).get(forms::subscribe_get),
+        )
         .route(
             "/confirm/{token}",
             get(forms::confirm_page).post(forms::confirm),

@@ -40,7 +40,12 @@ where
     }
 }
 
-fn html_page(state: &AppState, name: &str, nav: &str, body: impl Serialize) -> Result<Cached, WebError> {
+fn html_page(
+    state: &AppState,
+    name: &str,
+    nav: &str,
+    body: impl Serialize,
+) -> Result<Cached, WebError> {
     let text = state
         .site
         .templates
@@ -244,7 +249,14 @@ async fn digest_page(state: &AppState, week: DigestWeek) -> Result<Option<Cached
         return Ok(None);
     };
     let home = state.settings.site.link("");
-    let as_sent = || Cached::new(200, HTML, &d.html.replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home));
+    let as_sent = || {
+        Cached::new(
+            200,
+            HTML,
+            &d.html
+                .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
+        )
+    };
     if d.view.is_empty() {
         return Ok(Some(as_sent()));
     }
@@ -316,7 +328,12 @@ async fn blogroll(state: &AppState) -> Result<Blogs, WebError> {
 /// `GET /blogs`: every followed blog, with its site, feed and last post.
 pub async fn blogs(State(state): State<AppState>, headers: HeaderMap) -> Response {
     cached(&state, "/blogs", &headers, async |s| {
-        Ok(Some(html_page(s, "web/blogs.html", "blogs", blogroll(s).await?)?))
+        Ok(Some(html_page(
+            s,
+            "web/blogs.html",
+            "blogs",
+            blogroll(s).await?,
+        )?))
     })
     .await
 }

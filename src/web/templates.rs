@@ -10,15 +10,42 @@ use tera::{Context, Tera};
 use crate::digest::render::RenderError;
 
 const PAGES: &[(&str, &str)] = &[
-    ("web/base.html", include_str!("../../templates/web/base.html")),
-    ("web/index.html", include_str!("../../templates/web/index.html")),
-    ("web/blogs.html", include_str!("../../templates/web/blogs.html")),
-    ("web/blogs.opml", include_str!("../../templates/web/blogs.opml")),
-    ("web/digests.html", include_str!("../../templates/web/digests.html")),
-    ("web/digest.html", include_str!("../../templates/web/digest.html")),
-    ("web/message.html", include_str!("../../templates/web/message.html")),
-    ("web/not_found.html", include_str!("../../templates/web/not_found.html")),
-    ("web/error.html", include_str!("../../templates/web/error.html")),
+    (
+        "web/base.html",
+        include_str!("../../templates/web/base.html"),
+    ),
+    (
+        "web/index.html",
+        include_str!("../../templates/web/index.html"),
+    ),
+    (
+        "web/blogs.html",
+        include_str!("../../templates/web/blogs.html"),
+    ),
+    (
+        "web/blogs.opml",
+        include_str!("../../templates/web/blogs.opml"),
+    ),
+    (
+        "web/digests.html",
+        include_str!("../../templates/web/digests.html"),
+    ),
+    (
+        "web/digest.html",
+        include_str!("../../templates/web/digest.html"),
+    ),
+    (
+        "web/message.html",
+        include_str!("../../templates/web/message.html"),
+    ),
+    (
+        "web/not_found.html",
+        include_str!("../../templates/web/not_found.html"),
+    ),
+    (
+        "web/error.html",
+        include_str!("../../templates/web/error.html"),
+    ),
 ];
 
 /// A static file: its bytes, content type and a short content hash for cache-busting URLs.

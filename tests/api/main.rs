@@ -13,5 +13,6 @@ mod fetching;
 mod golden;
 mod helpers;
 mod politeness;
+mod readers;
 mod real_feeds;
 mod web;

@@ -2,6 +2,7 @@
 
 mod feed_server;
 pub mod seed;
+pub mod site;
 mod smtp;
 
 use std::path::{Path, PathBuf};
