@@ -2,6 +2,7 @@
 //! 127.0.0.1 serving fixture feeds, a real SMTP server (aiosmtpd) over TCP, and the real
 //! `chronicle` binary.
 
+mod abuse;
 mod browser;
 mod cli;
 mod conformance;
