@@ -16,4 +16,5 @@ mod helpers;
 mod politeness;
 mod readers;
 mod real_feeds;
+mod site_pages;
 mod web;
