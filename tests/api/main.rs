@@ -17,4 +17,5 @@ mod politeness;
 mod readers;
 mod real_feeds;
 mod site_pages;
+mod subscriber_tools;
 mod web;
