@@ -4,6 +4,7 @@
 
 mod abuse;
 mod browser;
+mod browser_journey;
 mod cli;
 mod conformance;
 mod digest;
