@@ -68,7 +68,7 @@ fn clip_words(s: &str, n: usize) -> String {
         s.push('…');
         return s;
     }
-    out.drain(..).collect::<Vec<_>>().join(" ")
+    out.join(" ")
 }
 
 #[derive(Serialize)]

@@ -6,16 +6,16 @@ use crate::helpers::site::Site;
 use crate::helpers::{FeedServer, SmtpServer, TestApp, unescape_html};
 
 fn feed_links(body: &str) {
-    for href in [
-        "http://chronicle.test/feeds/stories.atom",
-        "http://chronicle.test/feeds/digests.atom",
+    for (title, path) in [
+        ("new posts from every blog", "stories"),
+        ("the weekly digests", "digests"),
     ] {
-        assert!(
-            body.contains(&format!(
-                "rel=\"alternate\" type=\"application/atom+xml\" title=\"Tech Daily Chronicle: "
-            )) && body.contains(&format!("href=\"{href}\">")),
-            "the head advertises {href}"
+        let link = format!(
+            "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Tech Daily Chronicle: \
+             {title}\" href=\"http://chronicle.test/feeds/{path}.atom\">"
         );
+        let head = &body[..body.find("</head>").expect("a head")];
+        assert!(head.contains(&link), "the head advertises {path}: {head}");
     }
     assert!(body.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
 }
