@@ -99,3 +99,12 @@ pub async fn blogroll(pool: &Pool) -> Result<Vec<Blog>, StoreError> {
         })
         .collect()
 }
+
+/// How many blogs are followed (enabled feeds).
+pub async fn blog_count(pool: &Pool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM feeds WHERE enabled = 1")
+            .fetch_one(pool)
+            .await?,
+    )
+}

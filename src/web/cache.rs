@@ -4,7 +4,8 @@
 //! cannot rely on being told. Instead it reads SQLite's `PRAGMA data_version` on a connection of
 //! its own at most once a second: the value changes whenever any other connection (in any
 //! process) committed a change. A change empties the cache; the next request renders afresh.
-//! Measured: `/` served from here is ~40x faster than rendering it (see README, bench/web.sh).
+//! Measured with bench/web.sh (1,000 feeds): rendering `/` takes tens of milliseconds, serving it
+//! from here takes microseconds (over 20,000 requests/s on 2 cores shared with wrk).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -155,7 +155,7 @@ async fn river(state: &AppState) -> Result<Vec<RiverDay>, WebError> {
 pub struct Home {
     latest: Option<DigestItem>,
     days: Vec<RiverDay>,
-    blog_count: usize,
+    blog_count: i64,
     digest_count: usize,
     /// The address to put back in the form.
     pub form_email: String,
@@ -180,7 +180,7 @@ pub async fn render_home(state: &AppState, mut home: Home, csrf: &str) -> Result
     home.latest = digests.first().map(|d| item(state, d, 3));
     home.digest_count = digests.len();
     home.days = river(state).await?;
-    home.blog_count = store::site::blogroll(&state.pool).await?.len();
+    home.blog_count = store::site::blog_count(&state.pool).await?;
     Ok(state
         .site
         .templates

@@ -58,6 +58,17 @@ async fn double_opt_in_over_real_smtp_get_changes_nothing_and_confirming_twice_i
     let to = parsed.to().unwrap().first().unwrap().address().unwrap();
     assert_eq!(to, "Ada@example.org");
     let token = confirm_token(&mail[0].raw);
+    // No text from the form but the address itself is in the mail.
+    assert_eq!(
+        parsed.body_text(0).unwrap().replace("\r\n", "\n"),
+        format!(
+            "Hello,\n\nsomeone, probably you, asked to receive Tech Daily Chronicle at \
+             Ada@example.org.\n\nTo confirm, open this link and press the button:\n\n\
+             http://chronicle.test/confirm/{token}\n\nThe link works for 48 hours. If you did \
+             not ask, ignore this message: you will get nothing else from us.\n\n-- \n\
+             Tech Daily Chronicle\nhttp://chronicle.test/\n"
+        )
+    );
     let stored: String = sqlx::query_scalar("SELECT token_hash FROM confirmations")
         .fetch_one(&t.pool().await)
         .await
