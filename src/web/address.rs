@@ -64,7 +64,7 @@ mod tests {
             ("a b@example.org", "before @"),
             ("ada@exa mple.org", "after @"),
             ("ada@localhost", "write to"),
-            ("ada@[127.0.0.1]", "after @"),
+            ("ada@[127.0.0.1]", "write to"),
         ] {
             let err = normalise(bad).unwrap_err().0;
             assert!(err.contains(why), "{bad}: {err}");

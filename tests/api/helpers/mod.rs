@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use feed_server::FeedServer;
-pub use smtp::SmtpServer;
+pub use smtp::{Received, SmtpServer};
 
 /// Fixture folder.
 pub fn fixtures() -> PathBuf {
