@@ -347,3 +347,30 @@ async fn leaving_takes_one_click_and_coming_back_needs_a_new_confirmation() {
     );
     site.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn until_confirmed_an_address_gets_no_digest() {
+    let feeds = FeedServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(tmp.path());
+    let t = TestApp::new(smtp.port, WEB);
+    t.ok(&["feeds", "add", &feeds.feed_url("seeds-atom.xml")]);
+    t.ok(&["fetch"]);
+    t.ok(&["subscribers", "add", "ada@example.org"]);
+    let site = Site::start(&t).await;
+    let (v, _) = site.visit("/").await;
+    site.subscribe(&v, "waiting@example.org").await;
+    smtp.wait_for(1);
+    let out = t.ok(&["send", "--week", "2026-W46"]);
+    assert!(out.contains("1 sent now"), "{out}");
+    let mail = smtp.wait_for(2);
+    let to_waiting: Vec<String> = mail
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.raw).into_owned())
+        .filter(|m| m.contains("To: waiting@example.org"))
+        .collect();
+    assert_eq!(to_waiting.len(), 1, "only the confirmation");
+    assert!(to_waiting[0].contains("Subject: Confirm your subscription"));
+    assert!(!to_waiting[0].contains("X-Chronicle-Week"));
+    site.stop().await;
+}
