@@ -141,6 +141,22 @@ async fn delete_erases_the_person_and_says_what_went() {
     app.ok(&["fetch"]);
     app.ok(&["subscribers", "add", "ada@example.org", "grace@example.net"]);
     app.ok(&["send", "--week", "2026-W46"]);
+    // A reader who signed up on the site and has not confirmed yet: their link goes too.
+    let text = std::fs::read_to_string(&app.config).unwrap();
+    std::fs::write(
+        &app.config,
+        format!("{text}\n[web]\nbind = \"127.0.0.1:0\"\n"),
+    )
+    .unwrap();
+    let site = crate::helpers::site::Site::start(&app).await;
+    let (v, _) = site.visit("/").await;
+    site.subscribe(&v, "waiting@example.org").await;
+    site.stop().await;
+    let out = app.ok(&["subscribers", "delete", "waiting@example.org"]);
+    assert_eq!(
+        out.trim(),
+        "erased waiting@example.org: subscriber row, 1 confirmation link, 0 delivery rows"
+    );
     let out = app.ok(&["subscribers", "delete", "ada@example.org"]);
     assert_eq!(
         out.trim(),
@@ -160,6 +176,11 @@ async fn delete_erases_the_person_and_says_what_went() {
         .await
         .unwrap();
     assert_eq!(all, 1, "grace's delivery stays");
+    let links: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM confirmations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(links, 0);
     let err = app.fails(&["subscribers", "delete", "ada@example.org"]);
     assert!(
         err.contains("subscriber ada@example.org not found"),
