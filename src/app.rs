@@ -170,11 +170,12 @@ impl Application {
         shutdown: CancellationToken,
         with_scheduler: bool,
     ) -> anyhow::Result<()> {
-        let state = web::AppState {
-            pool: self.app.pool.clone(),
-            renderer: self.app.renderer.clone(),
-            settings: self.app.settings.clone(),
-        };
+        let state = web::AppState::new(
+            self.app.pool.clone(),
+            self.app.renderer.clone(),
+            self.app.settings.clone(),
+            self.app.mailer.clone(),
+        )?;
         tracing::info!(address = %self.listener.local_addr()?, "web server listening");
         let scheduler = with_scheduler.then(|| {
             let app = self.app.clone();
@@ -182,7 +183,10 @@ impl Application {
             tokio::spawn(async move { crate::daemon::scheduler::run(app, token).await })
         });
         let stop = shutdown.clone();
-        axum::serve(self.listener, web::router(state))
+        // The client's address feeds the sign-up rate limit.
+        let service =
+            web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
             .context("web server failed")?;

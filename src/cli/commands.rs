@@ -5,11 +5,10 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 
 use super::feeds::{feeds, fetch};
-use super::{Cli, Command, SubscribersCommand};
+use super::{Cli, Command};
 use crate::app::{App, Application, SendOutcome, cancel_on_signals};
 use crate::config::Settings;
-use crate::domain::SubscriberEmail;
-use crate::store::{self, subscribers::Added};
+use crate::store;
 
 /// Runs the parsed command with loaded settings.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
@@ -59,7 +58,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Subscribers(cmd) => subscribers(&app, cmd).await,
+        Command::Subscribers(cmd) => super::subscribers::run(&app, cmd).await,
         Command::Entries(cmd) => super::entries::run(&app, cmd).await,
         Command::Serve => {
             let token = tokio_util::sync::CancellationToken::new();
@@ -69,58 +68,6 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Check(args) => check(&app, args.smtp).await,
     }
-}
-
-async fn subscribers(app: &App, cmd: SubscribersCommand) -> anyhow::Result<()> {
-    match cmd {
-        SubscribersCommand::Add { emails } => {
-            let mut invalid = 0;
-            for raw in &emails {
-                let email = match SubscriberEmail::parse(raw) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        eprintln!("skipped: {e}");
-                        invalid += 1;
-                        continue;
-                    }
-                };
-                let what =
-                    match store::subscribers::add_confirmed(&app.pool, &email, Utc::now()).await? {
-                        Added::Added => "added",
-                        Added::Confirmed => "confirmed (was pending)",
-                        Added::AlreadyConfirmed => "already subscribed",
-                        Added::PreviouslyUnsubscribed => "not added: unsubscribed earlier",
-                    };
-                println!("{email}: {what}");
-            }
-            if invalid > 0 {
-                bail!(
-                    "{invalid} of {} addresses were invalid (the others were processed)",
-                    emails.len()
-                );
-            }
-        }
-        SubscribersCommand::List => {
-            let subs = store::subscribers::list(&app.pool).await?;
-            if subs.is_empty() {
-                println!("no subscribers yet");
-            }
-            for s in subs {
-                println!(
-                    "{:<40}  {:<12}  since {}",
-                    s.email,
-                    s.status.as_str(),
-                    s.created_at.format("%Y-%m-%d")
-                );
-            }
-        }
-        SubscribersCommand::Remove { email } => {
-            let email = SubscriberEmail::parse(&email)?;
-            store::subscribers::remove(&app.pool, &email).await?;
-            println!("removed {email}");
-        }
-    }
-    Ok(())
 }
 
 async fn check(app: &App, smtp: bool) -> anyhow::Result<()> {

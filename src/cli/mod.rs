@@ -4,6 +4,7 @@ mod commands;
 mod digest;
 mod entries;
 mod feeds;
+mod subscribers;
 
 use std::path::PathBuf;
 
@@ -12,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use subscribers::{ExportFormat, SubscribersCommand};
 
 /// Chronicle turns a community's blogs into a weekly newsletter.
 ///
@@ -56,7 +58,7 @@ pub enum Command {
     Digest(DigestArgs),
     /// Send a week's digest to every confirmed subscriber who has not had it yet.
     Send(SendArgs),
-    /// Manage the readers.
+    /// Manage the readers: add, import, export, list, delete.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
     /// Inspect stored posts.
@@ -209,25 +211,6 @@ pub struct SendArgs {
     /// ISO week, e.g. 2026-W47 (default: the last complete week in digest.timezone).
     #[arg(long, value_name = "YYYY-Www")]
     pub week: Option<DigestWeek>,
-}
-
-/// `subscribers ...`
-#[derive(Debug, Subcommand)]
-pub enum SubscribersCommand {
-    /// Add addresses as confirmed (the organiser's import). Readers who unsubscribed are not
-    /// signed up again.
-    Add {
-        /// One or more e-mail addresses.
-        #[arg(required = true, value_name = "EMAIL")]
-        emails: Vec<String>,
-    },
-    /// Show every subscriber and their status.
-    List,
-    /// Delete an address and its delivery history.
-    Remove {
-        /// The address.
-        email: String,
-    },
 }
 
 /// `entries ...`

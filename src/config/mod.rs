@@ -18,11 +18,13 @@ use crate::domain::FeedUrl;
 
 mod digest;
 mod env;
+mod readers;
 mod values;
 
 pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
 use env::{apply_env, one_line};
+pub use readers::{SubscribeSettings, TrustedProxy};
 pub use values::{CronExpr, Mailbox, TimeZone, WeekStart};
 
 /// Prefix of environment variables that override configuration keys.
@@ -80,6 +82,8 @@ pub struct Settings {
     pub newsletter: NewsletterSettings,
     /// `[schedule]`
     pub schedule: ScheduleSettings,
+    /// `[subscribe]`: double opt-in and its limits.
+    pub subscribe: SubscribeSettings,
     /// `[[feeds]]`: synced into the database at start.
     pub feeds: Vec<FeedSettings>,
 }
@@ -142,12 +146,16 @@ impl SiteSettings {
 pub struct WebSettings {
     /// Address the web server listens on; port 0 picks a free port.
     pub bind: String,
+    /// Proxies (addresses or networks) whose `X-Forwarded-For` names the real client; from
+    /// anyone else the header is ignored.
+    pub trusted_proxies: Vec<TrustedProxy>,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -415,6 +423,7 @@ impl Settings {
             ));
         }
         self.digest.validate()?;
+        self.subscribe.validate()?;
         if !(self.database.url.starts_with("sqlite:")) {
             return Err(ConfigError::Invalid(format!(
                 "database.url must start with `sqlite:` (PostgreSQL is not supported yet), got `{}`",

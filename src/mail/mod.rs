@@ -2,6 +2,7 @@
 //! connection to the relay, `deliver` walks the ledger. Reads digests and subscribers from the
 //! store; never renders or fetches.
 
+pub mod confirm;
 pub mod deliver;
 pub mod message;
 pub mod smtp;

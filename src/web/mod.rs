@@ -1,45 +1,126 @@
-//! The web site: home, archive, one-click unsubscribe, health. Reads and writes through the store
-//! and renders through the digest renderer; never fetches feeds.
+//! The public site: home (subscribe form, latest digest, river of stories), the archive, the
+//! blogroll, double opt-in and one-click leaving, Atom feeds, static files, health. Reads and
+//! writes through the store, renders its own templates (`templates/web/`) and sends the
+//! confirmation mail through the shared [`Mailer`]; never fetches feeds.
 
+mod address;
+mod assets;
+mod cache;
+mod client_ip;
+mod csrf;
 mod error;
 mod feeds;
-mod handlers;
+mod forms;
+mod page;
+mod pages;
+mod templates;
+mod unsubscribe;
 
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::config::Settings;
 use crate::digest::Renderer;
+use crate::digest::render::RenderError;
+use crate::mail::Mailer;
 use crate::store::Pool;
 
+pub use address::{AddressError, normalise as normalise_address};
 pub use error::WebError;
+
+/// Largest request body accepted (a sign-up form is a few hundred bytes).
+pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// What handlers share.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The database.
     pub pool: Pool,
-    /// Templates.
+    /// The digest templates (used for the Atom feeds).
     pub renderer: Arc<Renderer>,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// The SMTP relay, for confirmation mails.
+    pub mailer: Mailer,
+    site: Arc<Site>,
 }
 
-/// The site's routes.
+/// The site's own parts: templates, page cache, rate limiter.
+struct Site {
+    templates: templates::Templates,
+    cache: cache::PageCache,
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl std::fmt::Debug for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Site")
+    }
+}
+
+impl AppState {
+    /// Builds the site's state: compiles its templates (overridable from `digest.templates`).
+    pub fn new(
+        pool: Pool,
+        renderer: Arc<Renderer>,
+        settings: Arc<Settings>,
+        mailer: Mailer,
+    ) -> Result<Self, RenderError> {
+        let templates = templates::Templates::new(settings.digest.templates.as_deref())?;
+        let per_minute = NonZeroU32::new(settings.subscribe.requests_per_minute.max(1))
+            .unwrap_or(NonZeroU32::MIN);
+        let site = Site {
+            templates,
+            cache: cache::PageCache::default(),
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        };
+        let state = Self {
+            pool,
+            renderer,
+            settings,
+            mailer,
+            site: Arc::new(site),
+        };
+        error::install_pages(&state);
+        Ok(state)
+    }
+}
+
+/// The site's routes. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: the
+/// sign-up rate limit needs the client's address.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(handlers::home))
-        .route("/health", get(handlers::health))
-        .route("/digests", get(handlers::digests))
-        .route("/digests/{week}", get(handlers::digest))
+        .route("/", get(pages::home))
+        .route("/health", get(pages::health))
+        .route("/digests", get(pages::digests))
+        .route("/digests/{week}", get(pages::digest))
+        .route("/blogs", get(pages::blogs))
+        .route("/blogs.opml", get(pages::opml))
         .route("/feeds/stories.atom", get(feeds::stories))
         .route("/feeds/digests.atom", get(feeds::digests))
         .route(
-            "/unsubscribe/{token}",
-            get(handlers::unsubscribe_page).post(handlers::unsubscribe),
+            "/subscribe",
+            post(forms::subscribe).get(forms::subscribe_get),
         )
-        .fallback(handlers::not_found)
+        .route(
+            "/confirm/{token}",
+            get(forms::confirm_page).post(forms::confirm),
+        )
+        .route("/confirm/{token}/renew", post(forms::renew))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::page).post(unsubscribe::unsubscribe),
+        )
+        .route("/static/style.css", get(assets::css))
+        .route("/static/favicon.svg", get(assets::favicon))
+        .route("/favicon.ico", get(assets::favicon))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

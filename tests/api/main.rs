@@ -2,7 +2,9 @@
 //! 127.0.0.1 serving fixture feeds, a real SMTP server (aiosmtpd) over TCP, and the real
 //! `chronicle` binary.
 
+mod abuse;
 mod browser;
+mod browser_journey;
 mod busy_week;
 mod cli;
 mod conformance;
@@ -14,8 +16,11 @@ mod fetching;
 mod golden;
 mod helpers;
 mod politeness;
+mod readers;
 mod real_feeds;
 mod scripts;
 mod selection;
+mod site_pages;
 mod stories;
+mod subscriber_tools;
 mod web;

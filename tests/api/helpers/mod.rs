@@ -3,13 +3,14 @@
 pub mod blogs;
 mod feed_server;
 pub mod seed;
+pub mod site;
 mod smtp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use feed_server::FeedServer;
-pub use smtp::SmtpServer;
+pub use smtp::{Received, SmtpServer};
 
 /// `s` escaped for XML text and attributes.
 pub fn xml_escape(s: &str) -> String {
