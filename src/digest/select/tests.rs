@@ -178,3 +178,39 @@ fn grouping_by_tag_uses_blog_tags_then_post_tags_then_other_last() {
         ]
     );
 }
+
+#[test]
+fn caps_cut_candidates_without_any_pin_and_every_story_goes_out_by_default() {
+    let c: Vec<Entry> = (1..=6).map(|i| entry(i, 1 + i % 2, i, &[])).collect();
+    // No cap (the default): all six.
+    let s = arrange(
+        c.clone(),
+        vec![],
+        &HashSet::new(),
+        &HashMap::new(),
+        &rules(),
+    );
+    assert_eq!((ids(&s), s.skipped.len()), (vec![1, 2, 3, 4, 5, 6], 0));
+    // Two per blog: blog 2 holds 1 and 3, blog 1 holds 2 and 4; 5 and 6 are cut.
+    let per_blog = DigestSettings {
+        max_per_blog: 2,
+        ..rules()
+    };
+    let s = arrange(
+        c.clone(),
+        vec![],
+        &HashSet::new(),
+        &HashMap::new(),
+        &per_blog,
+    );
+    assert_eq!(ids(&s), [1, 2, 3, 4]);
+    assert_eq!(s.skipped, vec![(5, SkipReason::Cap), (6, SkipReason::Cap)]);
+    // Three in all.
+    let total = DigestSettings {
+        max_stories: 3,
+        ..rules()
+    };
+    let s = arrange(c, vec![], &HashSet::new(), &HashMap::new(), &total);
+    assert_eq!(ids(&s), [1, 2, 3]);
+    assert_eq!(s.skipped.iter().map(|x| x.0).collect::<Vec<_>>(), [4, 5, 6]);
+}

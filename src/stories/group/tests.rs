@@ -232,3 +232,25 @@ fn entries_without_text_are_never_matched_by_text() {
     };
     assert_eq!(assign(&[a, b], &[]), vec![]);
 }
+
+#[test]
+fn a_cut_copy_joins_within_fourteen_days_and_not_after() {
+    let body = prose(21, 400);
+    let first: String = body.split(' ').take(100).collect::<Vec<_>>().join(" ");
+    let mut own = text_rec(1, 1, "Testing Blazor", &body);
+    own.published = 1_795_000_000;
+    let mut cut = text_rec(2, 2, "Testing Blazor", &first);
+    cut.published = own.published + 13 * DAY;
+    assert_eq!(
+        originals(&assign(&[own.clone(), cut.clone()], &[])),
+        vec![(2, Some(1))]
+    );
+    cut.published = own.published - 13 * DAY;
+    assert_eq!(
+        originals(&assign(&[own.clone(), cut.clone()], &[])),
+        vec![(1, Some(2))],
+        "either way round"
+    );
+    cut.published = own.published + 15 * DAY;
+    assert_eq!(assign(&[own, cut], &[]), vec![]);
+}
