@@ -134,3 +134,6 @@ pub fn authors_alike(a: Option<&str>, b: Option<&str>) -> bool {
 pub fn title_key(title: &str) -> String {
     title_words(title).join(" ")
 }
+
+#[cfg(test)]
+mod tests;
