@@ -56,7 +56,7 @@ async fn sketch_missing(pool: &Pool, since: DateTime<Utc>) -> Result<(), StoreEr
             .into_iter()
             .map(|(id, html)| {
                 let html = crate::domain::SanitizedHtml::from_trusted_store(html);
-                let (text, words) = crate::html::text::sanitized_to_text(&html, usize::MAX);
+                let (text, words) = crate::html::text::sanitized_to_text(&html, 150);
                 let summary = (!text.is_empty()).then(|| {
                     (
                         crate::html::excerpt(&text, crate::html::excerpt::EXCERPT_WORDS),
@@ -65,7 +65,7 @@ async fn sketch_missing(pool: &Pool, since: DateTime<Utc>) -> Result<(), StoreEr
                 });
                 store::stories::Rederived {
                     id,
-                    sketch: sketch::sketch(&text),
+                    sketch: sketch::sketch_html(html.as_str()),
                     summary,
                 }
             })

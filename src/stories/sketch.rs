@@ -25,10 +25,23 @@ pub const MIN_SHINGLES: usize = 12;
 /// Sketches `text`: its shingles' [`SKETCH_SIZE`] smallest hashes; empty when it has fewer
 /// than [`MIN_SHINGLES`] shingles.
 pub fn sketch(text: &str) -> Sketch {
+    sketch_tokens(text, false)
+}
+
+/// Sketches the text of sanitised HTML without extracting it first: tags are skipped and
+/// character references end a word, as white space does. This is what entries store. Measured
+/// (callgrind, one normalise pass over 20 blogosphere feeds): extracting the whole text and
+/// then sketching it cost 21% more instructions than the 150-word SimHash it replaced; reading
+/// the HTML once here brings that down (README, Performance).
+pub fn sketch_html(html: &str) -> Sketch {
+    sketch_tokens(html, true)
+}
+
+fn sketch_tokens(s: &str, html: bool) -> Sketch {
     let mut window = [0u64; SHINGLE];
     let mut tokens = 0usize;
-    let mut hashes: Vec<u32> = Vec::new();
-    for_each_token(text, |h| {
+    let mut hashes: Vec<u32> = Vec::with_capacity(s.len() / 6);
+    for_each_token(s, html, |h| {
         window[tokens % SHINGLE] = h;
         tokens += 1;
         if tokens >= SHINGLE {
@@ -40,13 +53,33 @@ pub fn sketch(text: &str) -> Sketch {
             hashes.push((mix(x) >> 32) as u32);
         }
     });
-    hashes.sort_unstable();
-    hashes.dedup();
+    bottom_k(&mut hashes);
     if hashes.len() < MIN_SHINGLES {
         return Sketch::default();
     }
-    hashes.truncate(SKETCH_SIZE);
     Sketch::from_sorted(hashes)
+}
+
+/// Leaves the [`SKETCH_SIZE`] smallest distinct values of `v`, ascending. A long text is cut
+/// to its smallest values before sorting (a selection is linear); should repeats leave fewer
+/// than the sketch needs, the whole is sorted instead.
+fn bottom_k(v: &mut Vec<u32>) {
+    let cut = SKETCH_SIZE + SKETCH_SIZE / 2;
+    if v.len() > cut {
+        let mut head = v.clone();
+        head.select_nth_unstable(cut);
+        head.truncate(cut);
+        head.sort_unstable();
+        head.dedup();
+        if head.len() >= SKETCH_SIZE {
+            head.truncate(SKETCH_SIZE);
+            *v = head;
+            return;
+        }
+    }
+    v.sort_unstable();
+    v.dedup();
+    v.truncate(SKETCH_SIZE);
 }
 
 /// SplitMix64's finaliser: spreads every input bit over the output.
@@ -69,36 +102,92 @@ pub fn is_unspaced(c: char) -> bool {
     crate::html::script::class(c) == crate::html::script::Class::Letter
 }
 
-/// Calls `emit` with the hash of each token of `text`, in order.
-fn for_each_token(text: &str, mut emit: impl FnMut(u64)) {
-    let mut word: Option<u64> = None;
-    let mut buf = [0u8; 4];
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                let b = c.to_ascii_lowercase() as u8;
-                word = Some(fnv(word.unwrap_or(FNV_OFFSET), b));
-            } else if let Some(h) = word.take() {
-                emit(mix(h));
-            }
-        } else if is_unspaced(c) {
-            if let Some(h) = word.take() {
-                emit(mix(h));
-            }
-            emit(mix(c.encode_utf8(&mut buf).bytes().fold(FNV_OFFSET, fnv)));
-        } else if c.is_alphanumeric() {
-            let mut h = word.unwrap_or(FNV_OFFSET);
-            for lc in c.to_lowercase() {
-                h = lc.encode_utf8(&mut buf).bytes().fold(h, fnv);
-            }
-            word = Some(h);
-        } else if let Some(h) = word.take() {
-            emit(mix(h));
+/// ASCII letters and digits folded to lower case; 0 for every other byte.
+const FOLD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            t[b] = byte.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Where the tag starting at `at` (a `<`) ends: after its `>`, quoted attribute values
+/// skipped.
+fn skip_tag(bytes: &[u8], at: usize) -> usize {
+    let mut quote = None;
+    for (k, &b) in bytes[at..].iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return at + k + 1,
+            _ => {}
         }
     }
-    if let Some(h) = word {
-        emit(mix(h));
+    bytes.len()
+}
+
+/// Calls `emit` with the hash of each token of `s`, in order; with `html`, tags are skipped
+/// and character references are separators.
+fn for_each_token(s: &str, html: bool, mut emit: impl FnMut(u64)) {
+    let bytes = s.as_bytes();
+    let mut word = FNV_OFFSET;
+    let mut in_word = false;
+    let end_word = |word: &mut u64, in_word: &mut bool, emit: &mut dyn FnMut(u64)| {
+        if *in_word {
+            emit(mix(*word));
+            *word = FNV_OFFSET;
+            *in_word = false;
+        }
+    };
+    let mut buf = [0u8; 4];
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            let folded = FOLD[usize::from(b)];
+            if folded != 0 {
+                word = fnv(word, folded);
+                in_word = true;
+                i += 1;
+                continue;
+            }
+            end_word(&mut word, &mut in_word, &mut emit);
+            i = match b {
+                b'<' if html => skip_tag(bytes, i),
+                b'&' if html => {
+                    let end = bytes.len().min(i + 12);
+                    bytes[i + 1..end]
+                        .iter()
+                        .position(|&c| c == b';')
+                        .map_or(i + 1, |k| i + k + 2)
+                }
+                _ => i + 1,
+            };
+            continue;
+        }
+        // `i` is always at a character boundary: every step moves over whole characters.
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        if is_unspaced(c) {
+            end_word(&mut word, &mut in_word, &mut emit);
+            emit(mix(c.encode_utf8(&mut buf).bytes().fold(FNV_OFFSET, fnv)));
+        } else if c.is_alphanumeric() {
+            for lc in c.to_lowercase() {
+                word = lc.encode_utf8(&mut buf).bytes().fold(word, fnv);
+            }
+            in_word = true;
+        } else {
+            end_word(&mut word, &mut in_word, &mut emit);
+        }
+        i += c.len_utf8();
     }
+    end_word(&mut word, &mut in_word, &mut emit);
 }
 
 /// What two sketches say of two texts' overlap, below both horizons and leaving out the hashes

@@ -54,6 +54,10 @@ use fields::{
 
 pub use crate::html::excerpt::EXCERPT_WORDS;
 
+/// Words of the text kept for the excerpt (a character of a script without spaces counts as
+/// one).
+const TEXT_WORDS: usize = 150;
+
 /// Why a document is not a feed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ParseError {
@@ -174,8 +178,9 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
             Some(content_base),
         ),
     };
-    // The whole text feeds the story sketch; the excerpt takes its first EXCERPT_WORDS.
-    let (body_text, word_count) = crate::html::text::sanitized_to_text(&content, usize::MAX);
+    // The excerpt takes the first EXCERPT_WORDS of the text's first TEXT_WORDS; the story
+    // sketch reads the whole HTML itself.
+    let (body_text, word_count) = crate::html::text::sanitized_to_text(&content, TEXT_WORDS);
     // The excerpt comes from the post itself: feeds' own summaries are often cut mid-word or
     // padded with "Continue reading"; the feed's summary serves only when there is no body.
     let summary = if body_text.is_empty() {
@@ -209,11 +214,11 @@ fn convert_entry(mut e: model::Entry, feed_base: &Url, feed_author: Option<&str>
     let canonical_url = canonical_link
         .or_else(|| originally_published_at(&content))
         .and_then(|u| normalize::normalize_url(&u));
-    let sketch = crate::stories::sketch::sketch(if body_text.is_empty() {
-        &summary
+    let sketch = if body_text.is_empty() {
+        crate::stories::sketch::sketch(&summary)
     } else {
-        &body_text
-    });
+        crate::stories::sketch::sketch_html(content.as_str())
+    };
     let norm_url = link.as_ref().and_then(normalize::normalize_url);
     let url = link.map(String::from);
     let content_hash = change_hash(&[

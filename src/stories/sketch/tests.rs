@@ -79,3 +79,47 @@ fn overlap_estimates_containment_and_resemblance_over_any_length() {
         (0, 0, 0, 0.0)
     );
 }
+
+#[test]
+fn the_sketch_of_html_is_the_sketch_of_its_text() {
+    let html = format!(
+        "<p>{}</p><ul><li><a href=\"https://e.org/?a=1&amp;b=2\" title=\"a > b\">{}</a></li></ul>\
+         <p>R&amp;D &lt;3 caf\u{e9} na\u{ef}ve &nbsp; 今回は、GitHub を使って</p><pre><code>{}</code></pre>",
+        long_text(3, 40),
+        long_text(4, 30),
+        long_text(5, 20)
+    );
+    let text = format!(
+        "{} {} R D 3 caf\u{e9} na\u{ef}ve 今回は、GitHub を使って {}",
+        long_text(3, 40),
+        long_text(4, 30),
+        long_text(5, 20)
+    );
+    assert_eq!(sketch_html(&html), sketch(&text));
+    assert_ne!(
+        sketch_html(&html),
+        sketch(&html),
+        "tags and attributes are not text"
+    );
+}
+
+#[test]
+fn bottom_k_keeps_the_smallest_distinct_hashes_even_of_repetitive_texts() {
+    let mut v: Vec<u32> = (0..2000u32)
+        .rev()
+        .map(|x| x.wrapping_mul(2_654_435_761))
+        .collect();
+    let mut expected = v.clone();
+    expected.sort_unstable();
+    expected.truncate(SKETCH_SIZE);
+    bottom_k(&mut v);
+    assert_eq!(v, expected);
+    // Two values repeated a thousand times, and 300 others: the cut to the smallest would keep
+    // too few distinct ones, so the whole is sorted.
+    let mut rep: Vec<u32> = std::iter::repeat_n(1, 1000)
+        .chain(std::iter::repeat_n(2, 1000))
+        .chain(3..303)
+        .collect();
+    bottom_k(&mut rep);
+    assert_eq!(rep, (1..=256).collect::<Vec<u32>>());
+}
