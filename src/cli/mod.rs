@@ -3,6 +3,7 @@
 mod commands;
 mod digest;
 mod feeds;
+mod send;
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use send::{DeliveriesArgs, SendArgs};
 
 /// Chronicle turns a community's blogs into a weekly newsletter.
 ///
@@ -55,6 +57,8 @@ pub enum Command {
     Digest(DigestArgs),
     /// Send a week's digest to every confirmed subscriber who has not had it yet.
     Send(SendArgs),
+    /// Show how a digest's deliveries went: counts by status and the failures.
+    Deliveries(DeliveriesArgs),
     /// Manage the readers.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
@@ -200,14 +204,6 @@ pub struct PickArgs {
     /// Entry ids.
     #[arg(required = true, value_name = "ENTRY-ID")]
     pub entries: Vec<i64>,
-}
-
-/// `send`
-#[derive(Debug, Args)]
-pub struct SendArgs {
-    /// ISO week, e.g. 2026-W47 (default: the last complete week in digest.timezone).
-    #[arg(long, value_name = "YYYY-Www")]
-    pub week: Option<DigestWeek>,
 }
 
 /// `subscribers ...`

@@ -4,6 +4,7 @@
 //! Must not know about HTTP, feeds' XML, templates or SMTP. Times are stored as Unix seconds
 //! (`BIGINT`) and booleans as `0/1`, which keeps the SQL portable to PostgreSQL.
 
+pub mod bounces;
 pub mod deliveries;
 pub mod digest_edits;
 pub mod digests;
@@ -11,6 +12,7 @@ pub mod entries;
 mod error;
 pub mod feeds;
 mod pool;
+pub mod runs;
 pub mod subscribers;
 
 use chrono::{DateTime, TimeZone, Utc};
