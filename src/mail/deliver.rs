@@ -158,6 +158,10 @@ async fn dispatch(
     concurrency: usize,
     progress: &(dyn Fn(&Progress) + Send + Sync),
 ) -> Result<SendReport, DeliverError> {
+    let start = store::deliveries::tally(&ctx.pool, digest_id).await?;
+    if start.settled() {
+        return Ok(SendReport::default());
+    }
     if let Err(e) = wait_for_relay(ctx).await {
         return match e {
             SendError::Unreachable(m) => Ok(SendReport {
@@ -167,7 +171,6 @@ async fn dispatch(
             other => Err(DeliverError::Relay(other.to_string())),
         };
     }
-    let start = store::deliveries::tally(&ctx.pool, digest_id).await?;
     let mut p = Progress {
         total: u64::try_from(start.pending + start.sending).unwrap_or(0),
         ..Progress::default()
@@ -319,7 +322,7 @@ async fn attempt(ctx: &Ctx, row: Claimed) -> Result<Kind, DeliverError> {
             };
             (o, Kind::Sent)
         }
-        Err(Some(SendError::Unreachable(e) | SendError::Config(e))) => {
+        Err(Some(SendError::Unreachable(e))) => {
             if let Ok(mut u) = ctx.unreachable.lock() {
                 u.get_or_insert_with(|| (Instant::now(), e.clone()));
             }
@@ -353,6 +356,7 @@ async fn attempt(ctx: &Ctx, row: Claimed) -> Result<Kind, DeliverError> {
                     format!("gave up after {} attempts: {e}", row.attempts),
                     false,
                 ),
+                Some(SendError::Config(e)) => (e, false),
                 _ => ("the message could not be built".to_string(), false),
             };
             let kind = Kind::Failed(to, error.clone());

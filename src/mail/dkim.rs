@@ -14,8 +14,9 @@ use rsa::pkcs8::DecodePrivateKey;
 
 use crate::config::DkimSettings;
 
-/// The headers signed.
-const SIGNED: [&str; 10] = [
+/// The headers signed. Not `Content-Type`: lettre writes a multipart's `Content-Type` with the
+/// body, so its signer cannot see it, and a verifier would find it listed but changed.
+const SIGNED: [&str; 9] = [
     "From",
     "To",
     "Subject",
@@ -25,7 +26,6 @@ const SIGNED: [&str; 10] = [
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
     "MIME-Version",
-    "Content-Type",
 ];
 
 /// The signer, or `None` when `[dkim]` is not set. Reads and checks the key now, so a bad key

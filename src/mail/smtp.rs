@@ -140,6 +140,9 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
         SendError::Permanent(text)
     } else if e.is_transient() || e.is_timeout() {
         SendError::Transient(text)
+    } else if e.is_client() {
+        // Ours to fix (no common login mechanism, a bad address): no retry helps.
+        SendError::Config(text)
     } else if e.is_tls() || text.starts_with("Connection error") {
         // lettre has no `is_connection()`; its Display names the kind first.
         SendError::Unreachable(text)
@@ -148,6 +151,11 @@ fn classify(e: &lettre::transport::smtp::Error) -> SendError {
     }
 }
 
+/// The relay's own words when it answered (`550 5.1.1 <...>: User unknown`), else lettre's.
 fn one_line_error(e: &lettre::transport::smtp::Error) -> String {
-    e.to_string().replace(['\r', '\n'], " ")
+    let text = match (e.status(), std::error::Error::source(e)) {
+        (Some(code), Some(reply)) => format!("{code} {reply}"),
+        _ => e.to_string(),
+    };
+    text.replace(['\r', '\n'], " ")
 }

@@ -5,6 +5,10 @@
 mod browser;
 mod cli;
 mod conformance;
+mod delivery;
+mod delivery_crash;
+mod delivery_message;
+mod delivery_tls;
 mod digest;
 mod end_to_end;
 mod entries;

@@ -1,6 +1,7 @@
 //! Test servers and the `TestApp` driver.
 
 mod feed_server;
+mod relay;
 pub mod seed;
 mod smtp;
 
@@ -8,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use feed_server::FeedServer;
+pub use relay::{Relay, RelayOptions};
 pub use smtp::SmtpServer;
+pub(crate) use smtp::free_port;
 
 /// Fixture folder.
 pub fn fixtures() -> PathBuf {
