@@ -89,7 +89,7 @@ import sys
 open(sys.argv[1], "w").write("\n".join(f"reader{i:05d}@example.org" for i in range(int(sys.argv[2]))))
 PYEOF
 xargs -n 1000 "$BIN" "${C[@]}" subscribers add < "$WORK/readers.txt" >/dev/null
-STORY_COUNT=$("$BIN" "${C[@]}" digest --format text | grep -c '^\[[0-9]*\] ' || true)
+STORY_COUNT=$(( $("$BIN" "${C[@]}" digest --format text | grep -c '^\[[0-9]*\] ' || true) / 2 ))  # listed, then linked
 
 # smtp-sink: -c counts, -u drops root, backlog 1024; one message per reader expected.
 SINK_USER=$(id -un); [ "$SINK_USER" = root ] && SINK_USER=nobody

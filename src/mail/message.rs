@@ -4,9 +4,9 @@
 //! when `[dkim]` is set.
 //!
 //! [`Composer`] does the per-digest work once (the rendered bodies cut at the unsubscribe
-//! placeholder, the sender, the list id, the DKIM key); [`Composer::compose`] only fills in a
-//! recipient's address and link. Every header value built from a title, a name or the
-//! configuration goes through [`one_line`], so no CR or LF can start a header of its own.
+//! placeholder and encoded once, the sender, the list id, the DKIM key); [`Composer::compose`]
+//! only fills in a recipient's address and link. Every header value built from a title, a name
+//! or the configuration goes through [`one_line`], so no CR or LF can start a header of its own.
 
 use lettre::Message;
 use lettre::message::dkim::DkimConfig;
@@ -15,6 +15,7 @@ use lettre::message::{Mailbox, MultiPart};
 use sha2::{Digest, Sha256};
 
 use super::dkim;
+use super::prebody::{self, Prepared};
 use crate::config::{Mailbox as ConfigMailbox, Settings};
 use crate::digest::UNSUBSCRIBE_PLACEHOLDER;
 use crate::domain::{Subscriber, SubscriberEmail};
@@ -90,6 +91,9 @@ pub struct Composer {
     mailto: String,
     html: Vec<String>,
     text: Vec<String>,
+    /// The bodies encoded once (see `prebody`), when the link can be filled in place.
+    prepared: Option<(Prepared, Prepared)>,
+    link_prefix: String,
     dkim: Option<DkimConfig>,
     settings: std::sync::Arc<Settings>,
 }
@@ -125,7 +129,23 @@ impl Composer {
             Some(d) => one_line(d),
             None => from.email.domain().to_string(),
         };
+        let html: Vec<String> = digest
+            .html
+            .split(UNSUBSCRIBE_PLACEHOLDER)
+            .map(str::to_string)
+            .collect();
+        let text: Vec<String> = digest
+            .text
+            .split(UNSUBSCRIBE_PLACEHOLDER)
+            .map(str::to_string)
+            .collect();
+        let link_prefix = settings.site.link("unsubscribe/");
+        let prepared = Prepared::new(&text, &link_prefix).zip(Prepared::new(&html, &link_prefix));
         Ok(Self {
+            prepared,
+            link_prefix,
+            html,
+            text,
             mailto: from.email.to_string(),
             from,
             reply_to,
@@ -133,16 +153,6 @@ impl Composer {
             list_id: list_id(&settings),
             week: digest.week.to_string(),
             id_domain,
-            html: digest
-                .html
-                .split(UNSUBSCRIBE_PLACEHOLDER)
-                .map(str::to_string)
-                .collect(),
-            text: digest
-                .text
-                .split(UNSUBSCRIBE_PLACEHOLDER)
-                .map(str::to_string)
-                .collect(),
             dkim,
             settings,
         })
@@ -174,8 +184,15 @@ impl Composer {
             reason,
         };
         let link = unsubscribe_url(&self.settings, to);
-        let html = self.html.join(&link);
-        let text = self.text.join(&link);
+        let (text, html) = match &self.prepared {
+            Some((text, html)) if prebody::fillable(&to.token) => {
+                (text.fill(&to.token), html.fill(&to.token))
+            }
+            _ => (
+                prebody::encode(&self.text, &self.link_prefix, &to.token),
+                prebody::encode(&self.html, &self.link_prefix, &to.token),
+            ),
+        };
         let raw = |name: &'static str, value: String| {
             HeaderValue::new(HeaderName::new_from_ascii_str(name), one_line(&value))
         };

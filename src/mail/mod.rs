@@ -6,6 +6,7 @@
 pub mod deliver;
 pub mod dkim;
 pub mod message;
+mod prebody;
 pub mod run;
 pub mod smtp;
 
