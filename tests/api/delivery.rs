@@ -70,14 +70,15 @@ pub struct Row {
 
 /// A week's ledger by address.
 pub async fn ledger(pool: &sqlx::SqlitePool, week: &str) -> BTreeMap<String, Row> {
-    let rows: Vec<(
+    type Raw = (
         String,
         String,
         i64,
         Option<String>,
         Option<String>,
         Option<String>,
-    )> = sqlx::query_as(
+    );
+    let rows: Vec<Raw> = sqlx::query_as(
         "SELECT s.email, d.status, d.attempts, d.smtp_reply, d.message_id, d.error
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
              JOIN digests g ON g.id = d.digest_id WHERE g.week = $1",
