@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::digest::{self, Renderer};
 use crate::domain::{DigestWeek, FeedRecord};
 use crate::ingest::{self, FetchReport, Fetcher, RefreshOutcome};
-use crate::mail::{self, Mailer, SendReport};
+use crate::mail::{self, Mailer, Progress, SendReport};
 use crate::store::{self, Pool, digests::DigestRecord, feeds::NewFeed};
 use crate::web;
 
@@ -123,6 +123,15 @@ impl App {
     /// week with fewer than `digest.min_stories` stories sends nothing. A frozen digest always
     /// resumes sending.
     pub async fn send(&self, week: DigestWeek) -> anyhow::Result<SendOutcome> {
+        self.send_with_progress(week, &|_| {}).await
+    }
+
+    /// [`App::send`], reporting progress after each batch of replies is recorded.
+    pub async fn send_with_progress(
+        &self,
+        week: DigestWeek,
+        progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> anyhow::Result<SendOutcome> {
         let digest = self.digest(week).await?;
         if digest.frozen_at.is_none() {
             let d = &self.settings.digest;
@@ -134,7 +143,8 @@ impl App {
                 return Ok(SendOutcome::BelowMinimum(digest));
             }
         }
-        let report = mail::send_digest(&self.pool, &self.mailer, &self.settings, &digest).await?;
+        let report =
+            mail::send_digest(&self.pool, &self.mailer, &self.settings, &digest, progress).await?;
         let digest = store::digests::get(&self.pool, week)
             .await?
             .unwrap_or(digest);

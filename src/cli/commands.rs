@@ -2,11 +2,10 @@
 //! to stderr; every failure returns an error whose chain `main` prints on one line.
 
 use anyhow::{Context, bail};
-use chrono::Utc;
 
 use super::feeds::{feeds, fetch};
 use super::{Cli, Command};
-use crate::app::{App, Application, SendOutcome, cancel_on_signals};
+use crate::app::{App, Application, cancel_on_signals};
 use crate::config::Settings;
 use crate::store;
 
@@ -22,42 +21,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Feeds(cmd) => feeds(&app, cmd).await,
         Command::Fetch(args) => fetch(&app, args.all, args.feed.as_deref()).await,
         Command::Digest(args) => super::digest::digest(&app, args).await,
-        Command::Send(args) => {
-            let week = args
-                .week
-                .unwrap_or_else(|| app.last_complete_week(Utc::now()));
-            match app.send(week).await? {
-                SendOutcome::Empty(_) => println!(
-                    "digest {week} has no stories: nothing sent (digest.send_empty = false)"
-                ),
-                SendOutcome::BelowMinimum(d) => println!(
-                    "digest {week} has {} {}, fewer than digest.min_stories = {}: nothing sent; \
-                     they go into the next digest if published within digest.grace_days = {} \
-                     days before its week",
-                    d.story_count,
-                    if d.story_count == 1 {
-                        "story"
-                    } else {
-                        "stories"
-                    },
-                    app.settings.digest.min_stories,
-                    app.settings.digest.grace_days
-                ),
-                SendOutcome::Sent(_, r) => {
-                    println!(
-                        "digest {week}: {} sent now; ledger: {} sent, {} failed, {} skipped, {} pending",
-                        r.sent, r.tally.sent, r.tally.failed, r.tally.skipped, r.tally.pending
-                    );
-                    if r.tally.pending > 0 {
-                        bail!(
-                            "{} deliveries are still pending: run `chronicle send --week {week}` again",
-                            r.tally.pending
-                        );
-                    }
-                }
-            }
-            Ok(())
-        }
+        Command::Send(args) => super::send::send(&app, args).await,
+        Command::Deliveries(args) => super::send::deliveries(&app, args).await,
         Command::Subscribers(cmd) => super::subscribers::run(&app, cmd).await,
         Command::Entries(cmd) => super::entries::run(&app, cmd).await,
         Command::Serve => {

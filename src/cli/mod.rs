@@ -4,6 +4,7 @@ mod commands;
 mod digest;
 mod entries;
 mod feeds;
+mod send;
 mod subscribers;
 
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use send::{DeliveriesArgs, SendArgs};
 pub use subscribers::{ExportFormat, SubscribersCommand};
 
 /// Chronicle turns a community's blogs into a weekly newsletter.
@@ -58,6 +60,8 @@ pub enum Command {
     Digest(DigestArgs),
     /// Send a week's digest to every confirmed subscriber who has not had it yet.
     Send(SendArgs),
+    /// Show how a digest's deliveries went: counts by status and the failures.
+    Deliveries(DeliveriesArgs),
     /// Manage the readers: add, import, export, list, delete.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
@@ -203,14 +207,6 @@ pub struct PickArgs {
     /// Entry ids.
     #[arg(required = true, value_name = "ENTRY-ID")]
     pub entries: Vec<i64>,
-}
-
-/// `send`
-#[derive(Debug, Args)]
-pub struct SendArgs {
-    /// ISO week, e.g. 2026-W47 (default: the last complete week in digest.timezone).
-    #[arg(long, value_name = "YYYY-Www")]
-    pub week: Option<DigestWeek>,
 }
 
 /// `entries ...`

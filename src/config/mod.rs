@@ -7,7 +7,6 @@
 //! the file, its line) instead of surfacing hours later in the scheduler.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,11 +15,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::FeedUrl;
 
+mod delivery;
 mod digest;
 mod env;
 mod readers;
 mod values;
 
+pub use delivery::{DeliverySettings, DkimSettings, SmtpSettings, SmtpTls};
 pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
 use env::{apply_env, one_line};
@@ -84,6 +85,10 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// `[subscribe]`: double opt-in and its limits.
     pub subscribe: SubscribeSettings,
+    /// `[delivery]`: retries, bounces and leases of a send run.
+    pub delivery: DeliverySettings,
+    /// `[dkim]`: signing the digest e-mail.
+    pub dkim: DkimSettings,
     /// `[[feeds]]`: synced into the database at start.
     pub feeds: Vec<FeedSettings>,
 }
@@ -230,62 +235,6 @@ impl FetchSettings {
     }
 }
 
-/// How the SMTP connection is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// Plain text (a local relay or a test server).
-    None,
-    /// Plain connection upgraded with STARTTLS (usually port 587).
-    Starttls,
-    /// TLS from the first byte (usually port 465).
-    Tls,
-}
-
-/// `[smtp]`
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SmtpSettings {
-    /// The relay's host name.
-    pub host: String,
-    /// The relay's port.
-    pub port: u16,
-    /// `none`, `starttls` or `tls`.
-    pub tls: SmtpTls,
-    /// Login, if the relay wants one.
-    pub username: Option<String>,
-    /// Password; never printed.
-    pub password: Option<String>,
-    /// Seconds to wait for the relay.
-    pub timeout_secs: u64,
-}
-
-impl Default for SmtpSettings {
-    fn default() -> Self {
-        Self {
-            host: "localhost".into(),
-            port: 587,
-            tls: SmtpTls::Starttls,
-            username: None,
-            password: None,
-            timeout_secs: 30,
-        }
-    }
-}
-
-impl fmt::Debug for SmtpSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtpSettings")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
-            .field("timeout_secs", &self.timeout_secs)
-            .finish()
-    }
-}
-
 /// `[newsletter]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -417,13 +366,9 @@ impl Settings {
                 self.site.base_url
             )));
         }
-        if self.smtp.username.is_some() != self.smtp.password.is_some() {
-            return Err(ConfigError::Invalid(
-                "smtp.username and smtp.password go together: set both or neither".into(),
-            ));
-        }
         self.digest.validate()?;
         self.subscribe.validate()?;
+        delivery::validate(self)?;
         if !(self.database.url.starts_with("sqlite:")) {
             return Err(ConfigError::Invalid(format!(
                 "database.url must start with `sqlite:` (PostgreSQL is not supported yet), got `{}`",

@@ -1,11 +1,15 @@
-//! Delivering digests: `message` builds one MIME message per recipient, `smtp` owns the
-//! connection to the relay, `deliver` walks the ledger. Reads digests and subscribers from the
-//! store; never renders or fetches.
+//! Delivering digests: `message` builds one MIME message per recipient (signed by `dkim`),
+//! `smtp` owns the pooled, rate-limited connection to the relay, `deliver` walks the ledger
+//! with `run`'s heartbeat. Reads digests and subscribers from the store; never renders or
+//! fetches.
 
 pub mod confirm;
 pub mod deliver;
+pub mod dkim;
 pub mod message;
+mod prebody;
+pub mod run;
 pub mod smtp;
 
-pub use deliver::{SendReport, send_digest};
+pub use deliver::{Progress, SendReport, send_digest};
 pub use smtp::Mailer;

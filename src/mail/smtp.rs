@@ -1,9 +1,16 @@
-//! The connection to the SMTP relay: one pooled lettre transport for the whole process.
+//! The connection to the SMTP relay: one lettre transport for the process, with a pool of up to
+//! `smtp.concurrency` reused connections (a new connection per message costs the relay a TCP
+//! and TLS handshake and an EHLO: smtp-sink takes half as many messages a second that way),
+//! and the rate limits of `smtp.rate_per_second` and `smtp.rate_per_hour` (governor).
 
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{SmtpSettings, SmtpTls};
@@ -14,9 +21,13 @@ pub enum SendError {
     /// The relay refused for good (5xx): retrying will not help.
     #[error("rejected by the SMTP server: {0}")]
     Permanent(String),
-    /// A passing problem (4xx, network): retry later.
+    /// A passing problem (4xx, a timeout, a connection lost mid-message): retry later.
     #[error("SMTP delivery failed, will retry: {0}")]
     Transient(String),
+    /// The relay could not be reached (connection refused, TLS failed): the message never
+    /// left, and the relay may be down.
+    #[error("cannot reach the SMTP server: {0}")]
+    Unreachable(String),
     /// The transport could not be set up.
     #[error("SMTP configuration: {0}")]
     Config(String),
@@ -26,46 +37,84 @@ pub enum SendError {
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    per_second: Option<Arc<DefaultDirectRateLimiter>>,
+    per_hour: Option<Arc<DefaultDirectRateLimiter>>,
+    /// `host:port`, for messages.
+    pub relay: String,
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Mailer")
+        write!(f, "Mailer({})", self.relay)
     }
+}
+
+fn limiter(quota: Option<Quota>) -> Option<Arc<DefaultDirectRateLimiter>> {
+    quota.map(|q| Arc::new(RateLimiter::direct(q)))
 }
 
 impl Mailer {
     /// Builds the transport from `[smtp]`. Does not connect yet.
     pub fn new(s: &SmtpSettings) -> Result<Self, SendError> {
-        let tls = |host: &str| {
-            TlsParameters::new(host.to_string()).map_err(|e| SendError::Config(e.to_string()))
+        let config = |e: String| SendError::Config(e);
+        let tls = || -> Result<TlsParameters, SendError> {
+            let mut b = TlsParameters::builder(s.host.clone());
+            if let Some(path) = &s.ca_file {
+                let pem = std::fs::read(path)
+                    .map_err(|e| config(format!("smtp.ca_file {}: {e}", path.display())))?;
+                let cert = Certificate::from_pem(&pem)
+                    .map_err(|e| config(format!("smtp.ca_file {}: {e}", path.display())))?;
+                b = b.add_root_certificate(cert);
+            }
+            b.build_rustls().map_err(|e| config(e.to_string()))
         };
+        let pool = PoolConfig::new()
+            .max_size(u32::try_from(s.concurrency).unwrap_or(u32::MAX))
+            .idle_timeout(Duration::from_secs(30));
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
             .port(s.port)
-            .timeout(Some(Duration::from_secs(s.timeout_secs.max(1))));
+            .timeout(Some(s.timeout()))
+            .pool_config(pool);
         builder = match s.tls {
             SmtpTls::None => builder.tls(Tls::None),
-            SmtpTls::Starttls => builder.tls(Tls::Required(tls(&s.host)?)),
-            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls(&s.host)?)),
+            SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),
+            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
         };
         if let (Some(user), Some(pass)) = (&s.username, &s.password) {
             builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
         }
+        let per_second = NonZeroU32::new(s.rate_per_second).map(Quota::per_second);
+        let per_hour = NonZeroU32::new(s.rate_per_hour).map(Quota::per_hour);
         Ok(Self {
             transport: builder.build(),
+            per_second: limiter(per_second),
+            per_hour: limiter(per_hour),
+            relay: format!("{}:{}", s.host, s.port),
         })
     }
 
-    /// Sends one message. Returns the relay's reply (code and first line) on acceptance.
-    pub async fn send(&self, message: Message) -> Result<String, SendError> {
-        match self.transport.send(message).await {
+    /// Waits until the rate limits let one more message go.
+    pub async fn ready(&self) {
+        if let Some(l) = &self.per_hour {
+            l.until_ready().await;
+        }
+        if let Some(l) = &self.per_second {
+            l.until_ready().await;
+        }
+    }
+
+    /// Sends one message (after the rate limits). Returns the relay's reply on acceptance.
+    pub async fn send(&self, message: &Message) -> Result<String, SendError> {
+        self.ready().await;
+        let envelope = message.envelope();
+        let raw = message.formatted();
+        match self.transport.send_raw(envelope, &raw).await {
             Ok(resp) => Ok(format!(
                 "{} {}",
                 resp.code(),
                 resp.message().collect::<Vec<_>>().join(" ")
             )),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Err(e) => Err(SendError::Transient(e.to_string())),
+            Err(e) => Err(classify(&e)),
         }
     }
 
@@ -73,10 +122,40 @@ impl Mailer {
     pub async fn test_connection(&self) -> Result<(), SendError> {
         match self.transport.test_connection().await {
             Ok(true) => Ok(()),
-            Ok(false) => Err(SendError::Transient(
+            Ok(false) => Err(SendError::Unreachable(
                 "the SMTP server did not answer NOOP".into(),
             )),
-            Err(e) => Err(SendError::Transient(e.to_string())),
+            Err(e) => Err(match classify(&e) {
+                SendError::Transient(m) => SendError::Unreachable(m),
+                other => other,
+            }),
         }
     }
+}
+
+/// Sorts lettre's errors into what the ledger does with them.
+fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let text = one_line_error(e);
+    if e.is_permanent() {
+        SendError::Permanent(text)
+    } else if e.is_transient() || e.is_timeout() {
+        SendError::Transient(text)
+    } else if e.is_client() {
+        // Ours to fix (no common login mechanism, a bad address): no retry helps.
+        SendError::Config(text)
+    } else if e.is_tls() || text.starts_with("Connection error") {
+        // lettre has no `is_connection()`; its Display names the kind first.
+        SendError::Unreachable(text)
+    } else {
+        SendError::Transient(text)
+    }
+}
+
+/// The relay's own words when it answered (`550 5.1.1 <...>: User unknown`), else lettre's.
+fn one_line_error(e: &lettre::transport::smtp::Error) -> String {
+    let text = match (e.status(), std::error::Error::source(e)) {
+        (Some(code), Some(reply)) => format!("{code} {reply}"),
+        _ => e.to_string(),
+    };
+    text.replace(['\r', '\n'], " ")
 }

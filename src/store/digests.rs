@@ -232,8 +232,8 @@ fn push_list(qb: &mut sqlx::QueryBuilder<'_, super::Db>, ids: &[i64]) {
     }
 }
 
-/// Freezes a digest and snapshots its recipients (the subscribers confirmed now) into the
-/// delivery ledger, in one transaction. Idempotent: a frozen digest keeps its first snapshot.
+/// Freezes a digest and snapshots its recipients (the subscribers confirmed now, bouncing ones
+/// left out) into the delivery ledger, in one transaction. Idempotent: a frozen digest keeps its first snapshot.
 /// Returns the number of deliveries created by this call.
 pub async fn freeze(pool: &Pool, digest_id: i64, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let mut tx = super::begin_write(pool).await?;
@@ -247,7 +247,8 @@ pub async fn freeze(pool: &Pool, digest_id: i64, now: DateTime<Utc>) -> Result<u
     let created = if updated == 1 {
         sqlx::query(
             "INSERT INTO deliveries (digest_id, subscriber_id, status)
-             SELECT $1, id, 'pending' FROM subscribers WHERE status = 'confirmed'
+             SELECT $1, id, 'pending' FROM subscribers
+             WHERE status = 'confirmed' AND bouncing_at IS NULL
              ON CONFLICT (digest_id, subscriber_id) DO NOTHING",
         )
         .bind(digest_id)

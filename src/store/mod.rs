@@ -4,6 +4,7 @@
 //! Must not know about HTTP, feeds' XML, templates or SMTP. Times are stored as Unix seconds
 //! (`BIGINT`) and booleans as `0/1`, which keeps the SQL portable to PostgreSQL.
 
+pub mod bounces;
 pub mod confirmations;
 pub mod deliveries;
 pub mod digest_edits;
@@ -12,6 +13,7 @@ pub mod entries;
 mod error;
 pub mod feeds;
 mod pool;
+pub mod runs;
 pub mod site;
 pub mod stories;
 pub mod subscribers;

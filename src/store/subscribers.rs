@@ -135,12 +135,16 @@ pub struct SubscriberRow {
     pub unsubscribed_at: Option<DateTime<Utc>>,
 }
 
-/// Every subscriber (of one status, if given), in the order they joined.
+/// Every subscriber (of one status, if given), in the order they joined. A confirmed reader
+/// whose address bounced `delivery.bounce_limit` times ([`super::bounces`]) shows as `bouncing`.
 pub async fn rows(pool: &Pool, status: Option<&str>) -> Result<Vec<SubscriberRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT s.email, s.status, n.name, s.created_at, s.confirmed_at, s.unsubscribed_at
-         FROM subscribers s LEFT JOIN subscriber_names n ON n.subscriber_id = s.id
-         WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.id",
+        "SELECT email, status, name, created_at, confirmed_at, unsubscribed_at FROM (
+             SELECT s.id, s.email, n.name, s.created_at, s.confirmed_at, s.unsubscribed_at,
+                    CASE WHEN s.bouncing_at IS NOT NULL AND s.status = 'confirmed'
+                         THEN 'bouncing' ELSE s.status END AS status
+             FROM subscribers s LEFT JOIN subscriber_names n ON n.subscriber_id = s.id) x
+         WHERE ($1 IS NULL OR status = $1) ORDER BY id",
     )
     .bind(status)
     .fetch_all(pool)

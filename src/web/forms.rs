@@ -99,7 +99,7 @@ fn send_later(state: &AppState, to: SubscriberEmail, token: Token) {
         let link = state.settings.site.link(&format!("confirm/{token}"));
         let hours = state.settings.subscribe.confirm_hours;
         let result = match confirmation_message(&state.settings, &to, &link, hours) {
-            Ok(msg) => state.mailer.send(msg).await.map_err(|e| e.to_string()),
+            Ok(msg) => state.mailer.send(&msg).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         match result {

@@ -241,7 +241,9 @@ async fn fetch_digest_send_delivers_one_clean_message_per_confirmed_subscriber()
             header.starts_with("<http://chronicle.test/unsubscribe/"),
             "{header}"
         );
-        let link = header.trim_matches(['<', '>']).to_string();
+        // `<https://...>, <mailto:...>`: the web link comes first.
+        let first = header.split(',').next().unwrap().trim();
+        let link = first.trim_matches(['<', '>']).to_string();
         assert!(html_plain.contains(&link) && plain.contains(&link));
         assert_eq!(
             msg.header_raw("List-Unsubscribe-Post").unwrap().trim(),

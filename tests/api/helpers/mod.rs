@@ -2,6 +2,7 @@
 
 pub mod blogs;
 mod feed_server;
+mod relay;
 pub mod seed;
 pub mod site;
 mod smtp;
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use feed_server::FeedServer;
+pub use relay::{Relay, RelayOptions};
+pub(crate) use smtp::free_port;
 pub use smtp::{Received, SmtpServer};
 
 /// `s` escaped for XML text and attributes.

@@ -30,7 +30,8 @@ impl Received {
     }
 }
 
-fn free_port() -> u16 {
+/// A free port on 127.0.0.1 (free when asked; the caller binds it soon after).
+pub(crate) fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
