@@ -119,19 +119,23 @@ const FOLD: [u8; 256] = {
 /// Where the tag starting at `at` (a `<`) ends: after its `>`, quoted attribute values
 /// skipped.
 fn skip_tag(bytes: &[u8], at: usize) -> usize {
-    let mut quote = None;
-    for (k, &b) in bytes[at..].iter().enumerate() {
-        match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b'>') => return at + k + 1,
-            _ => {}
+    let mut i = at;
+    while let Some(k) = memchr::memchr3(b'>', b'"', b'\'', &bytes[i..]) {
+        let q = bytes[i + k];
+        if q == b'>' {
+            return i + k + 1;
+        }
+        // A quoted attribute value: its end, then go on.
+        match memchr::memchr(q, &bytes[i + k + 1..]) {
+            Some(end) => i += k + 1 + end + 1,
+            None => return bytes.len(),
         }
     }
     bytes.len()
 }
 
-/// Calls `emit` with the hash of each token of `s`, in order; with `html`, tags are skipped
+/// Calls `emit` with the FNV-1a hash of each token of `s`, in order (each shingle's hash is
+/// mixed when it is made, so the tokens' are not); with `html`, tags are skipped
 /// and character references are separators.
 fn for_each_token(s: &str, html: bool, mut emit: impl FnMut(u64)) {
     let bytes = s.as_bytes();
@@ -139,7 +143,7 @@ fn for_each_token(s: &str, html: bool, mut emit: impl FnMut(u64)) {
     let mut in_word = false;
     let end_word = |word: &mut u64, in_word: &mut bool, emit: &mut dyn FnMut(u64)| {
         if *in_word {
-            emit(mix(*word));
+            emit(*word);
             *word = FNV_OFFSET;
             *in_word = false;
         }
@@ -176,7 +180,7 @@ fn for_each_token(s: &str, html: bool, mut emit: impl FnMut(u64)) {
         };
         if is_unspaced(c) {
             end_word(&mut word, &mut in_word, &mut emit);
-            emit(mix(c.encode_utf8(&mut buf).bytes().fold(FNV_OFFSET, fnv)));
+            emit(c.encode_utf8(&mut buf).bytes().fold(FNV_OFFSET, fnv));
         } else if c.is_alphanumeric() {
             for lc in c.to_lowercase() {
                 word = lc.encode_utf8(&mut buf).bytes().fold(word, fnv);
