@@ -224,8 +224,9 @@ impl Renderer {
 }
 
 /// Autoescaping for HTML and XML: `& < > " '`. (tera's default also escapes `/`, which only
-/// makes every link longer and harder to read in the e-mail's source.)
-fn escape_markup(s: &str) -> String {
+/// makes every link longer and harder to read in the e-mail's source.) The site's pages use it
+/// too.
+pub fn escape_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
     for c in s.chars() {
         match c {
@@ -240,7 +241,9 @@ fn escape_markup(s: &str) -> String {
     out
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
+/// An error and its sources on one line, `a: b: c` (template errors hide the useful part in
+/// their sources).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -254,14 +257,14 @@ fn chain(e: &dyn std::error::Error) -> String {
 fn load_error(name: &str, e: &tera::Error) -> RenderError {
     RenderError::Load {
         name: name.to_string(),
-        message: chain(e),
+        message: error_chain(e),
     }
 }
 
 fn render_error(name: &str, e: &tera::Error) -> RenderError {
     RenderError::Render {
         name: name.to_string(),
-        message: chain(e),
+        message: error_chain(e),
     }
 }
 

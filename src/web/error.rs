@@ -1,8 +1,8 @@
 //! [`WebError`]: maps failures to status codes; logs internals, shows a friendly page. The 404
-//! and 500 pages are rendered once, when the site starts, so that an error page never depends
-//! on the database or a template working at the moment of the error.
-
-use std::sync::OnceLock;
+//! and 500 pages are rendered once, when the site starts ([`ErrorPages`], kept in the site's
+//! state), so that an error page never depends on the database or a template working at the
+//! moment of the error. A handler answers with a marked plain page; [`friendly`], a layer with
+//! the state, puts the site's own page in its place.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -11,8 +11,19 @@ use serde::Serialize;
 use super::AppState;
 use crate::store::StoreError;
 
-static NOT_FOUND: OnceLock<String> = OnceLock::new();
-static INTERNAL: OnceLock<String> = OnceLock::new();
+/// Which friendly page a response stands for (a response extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorPage {
+    NotFound,
+    Internal,
+}
+
+/// The site's 404 and 500 pages, rendered when it starts.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorPages {
+    not_found: Option<String>,
+    internal: Option<String>,
+}
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
@@ -28,9 +39,8 @@ pub enum WebError {
     Render(#[from] crate::digest::render::RenderError),
 }
 
-/// Renders the site's 404 and 500 pages (first site built in the process wins; they differ
-/// only by the site's name, which one process keeps).
-pub(super) fn install_pages(state: &AppState) {
+/// Renders the site's 404 and 500 pages (with its own name, links and styles).
+pub(super) fn render_pages(state: &AppState) -> ErrorPages {
     #[derive(Serialize)]
     struct Empty {}
     let render = |name: &str| {
@@ -41,12 +51,28 @@ pub(super) fn install_pages(state: &AppState) {
             .map_err(|e| tracing::error!("{e}"))
             .ok()
     };
-    if let Some(p) = render("web/not_found.html") {
-        let _ = NOT_FOUND.set(p);
+    ErrorPages {
+        not_found: render("web/not_found.html"),
+        internal: render("web/error.html"),
     }
-    if let Some(p) = render("web/error.html") {
-        let _ = INTERNAL.set(p);
+}
+
+/// Puts the site's friendly page into a response marked by [`not_found_response`] or a
+/// [`WebError`] (the plain page stays when the site's could not be rendered).
+pub(super) async fn friendly(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut resp: Response,
+) -> Response {
+    let page = match resp.extensions().get::<ErrorPage>() {
+        Some(ErrorPage::NotFound) => state.pages.not_found.as_ref(),
+        Some(ErrorPage::Internal) => state.pages.internal.as_ref(),
+        None => None,
+    };
+    if let Some(page) = page {
+        *resp.body_mut() = axum::body::Body::from(page.clone());
+        resp.headers_mut().remove(header::CONTENT_LENGTH);
     }
+    resp
 }
 
 fn plain(title: &str) -> String {
@@ -59,11 +85,9 @@ fn plain(title: &str) -> String {
 
 /// The friendly 404 page.
 pub fn not_found_response() -> Response {
-    let body = NOT_FOUND
-        .get()
-        .cloned()
-        .unwrap_or_else(|| plain("Nothing here"));
+    let body = plain("Nothing here");
     let mut resp = (StatusCode::NOT_FOUND, Html(body)).into_response();
+    resp.extensions_mut().insert(ErrorPage::NotFound);
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
@@ -75,11 +99,10 @@ impl IntoResponse for WebError {
             WebError::NotFound | WebError::Store(StoreError::NotFound(_)) => not_found_response(),
             _ => {
                 tracing::error!("request failed: {self}");
-                let body = INTERNAL
-                    .get()
-                    .cloned()
-                    .unwrap_or_else(|| plain("Something went wrong on our side"));
-                (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
+                let body = plain("Something went wrong on our side");
+                let mut resp = (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response();
+                resp.extensions_mut().insert(ErrorPage::Internal);
+                resp
             }
         }
     }

@@ -49,6 +49,8 @@ pub struct AppState {
     /// The SMTP relay, for confirmation mails.
     pub mailer: Mailer,
     site: Arc<Site>,
+    /// The 404 and 500 pages, rendered at start.
+    pages: Arc<error::ErrorPages>,
 }
 
 /// The site's own parts: templates, page cache, rate limiter.
@@ -80,14 +82,15 @@ impl AppState {
             cache: cache::PageCache::default(),
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         };
-        let state = Self {
+        let mut state = Self {
             pool,
             renderer,
             settings,
             mailer,
             site: Arc::new(site),
+            pages: Arc::new(error::ErrorPages::default()),
         };
-        error::install_pages(&state);
+        state.pages = Arc::new(error::render_pages(&state));
         Ok(state)
     }
 }
@@ -121,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
         .fallback(pages::not_found)
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            error::friendly,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -96,22 +96,6 @@ fn asset(
     })
 }
 
-/// `& < > " '` (like the digest renderer: tera's default also escapes `/`).
-fn escape_markup(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 impl Templates {
     /// Compiles the built-in pages, overridden by same-named files under `dir`.
     pub fn new(dir: Option<&Path>) -> Result<Self, RenderError> {
@@ -122,11 +106,11 @@ impl Templates {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".opml"]);
-        tera.set_escape_fn(escape_markup);
+        tera.set_escape_fn(crate::digest::render::escape_markup);
         tera.add_raw_templates(sources.iter().map(|(n, s)| (*n, s.as_str())))
             .map_err(|e| RenderError::Load {
                 name: "web templates".into(),
-                message: chain(&e),
+                message: crate::digest::render::error_chain(&e),
             })?;
         Ok(Self {
             tera,
@@ -149,20 +133,9 @@ impl Templates {
     pub fn render(&self, name: &str, view: &impl Serialize) -> Result<String, RenderError> {
         let fail = |e: tera::Error| RenderError::Render {
             name: name.to_string(),
-            message: chain(&e),
+            message: crate::digest::render::error_chain(&e),
         };
         let ctx = Context::from_serialize(view).map_err(fail)?;
         self.tera.render(name, &ctx).map_err(fail)
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
 }

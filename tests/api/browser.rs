@@ -12,16 +12,8 @@ fn chromium_screenshot(html: &std::path::Path, png: &str) -> (std::path::PathBuf
     let _ = std::fs::remove_file(&png);
     let profile = tempfile::tempdir().unwrap();
     let out = std::process::Command::new("chromium")
+        .args(crate::helpers::CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
             "--enable-logging=stderr",
             "--v=0",
             // Tests never reach the internet: every name but the local servers fails to resolve.

@@ -93,16 +93,8 @@ fn dark_shot(base: &str, profile: &std::path::Path) {
     let png =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts/site-home-dark.png");
     let out = Command::new("chromium")
+        .args(crate::helpers::CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             "--force-dark-mode",
             "--blink-settings=preferredColorScheme=0",

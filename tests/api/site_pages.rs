@@ -207,3 +207,34 @@ async fn blogroll_opml_errors_and_static_files() {
     );
     site.stop().await;
 }
+
+/// Regression: the 404 page was rendered once per process, so a second site in the same process
+/// (as in these tests) showed the first one's name and links.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_site_serves_its_own_error_pages() {
+    let a = TestApp::new(25, "\n[web]\nbind = \"127.0.0.1:0\"\n");
+    let b = TestApp::new(25, "\n[web]\nbind = \"127.0.0.1:0\"\n");
+    let text = std::fs::read_to_string(&b.config)
+        .unwrap()
+        .replace("Tech Daily Chronicle", "Planet Rust Lyon");
+    std::fs::write(&b.config, text).unwrap();
+    let (base_a, stop_a, ha) = crate::helpers::serve(&a).await;
+    let (base_b, stop_b, hb) = crate::helpers::serve(&b).await;
+    for (base, name, other) in [
+        (&base_a, "Tech Daily Chronicle", "Planet Rust Lyon"),
+        (&base_b, "Planet Rust Lyon", "Tech Daily Chronicle"),
+    ] {
+        let resp = reqwest::get(format!("{base}/no-such-page")).await.unwrap();
+        assert_eq!(resp.status(), 404);
+        let body = resp.text().await.unwrap();
+        assert!(
+            body.contains(&format!("<title>Not found · {name}</title>")),
+            "{body}"
+        );
+        assert!(!body.contains(other), "{body}");
+    }
+    stop_a.cancel();
+    stop_b.cancel();
+    ha.await.unwrap().unwrap();
+    hb.await.unwrap().unwrap();
+}

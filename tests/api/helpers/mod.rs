@@ -15,6 +15,20 @@ pub use relay::{Relay, RelayOptions};
 pub(crate) use smtp::free_port;
 pub use smtp::{Received, SmtpServer};
 
+/// Headless Chromium as the tests run it: no sandbox (root), no GPU, and none of the background
+/// connections Chromium makes by itself (this machine's closed network refuses them).
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+];
+
 /// `s` escaped for XML text and attributes.
 pub fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
