@@ -154,8 +154,13 @@ pub fn normalize_url(url: &Url) -> Option<String> {
     if !matches!(url.scheme(), "http" | "https") {
         return None;
     }
-    let host = url.host_str()?.trim_end_matches('.');
-    let host = host.strip_prefix("www.").unwrap_or(host);
+    let mut host = url.host_str()?.trim_end_matches('.');
+    // `www.` goes, as often as it is repeated, but never down to a bare suffix: `www.org` is a
+    // site of its own. (Stripping one `www.` a pass made `www.www.org` → `www.org` → `org`:
+    // found by the idempotence property.)
+    while let Some(rest) = host.strip_prefix("www.").filter(|r| r.contains('.')) {
+        host = rest;
+    }
     if host.is_empty() {
         return None;
     }
@@ -199,6 +204,28 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    /// Regression (found by the idempotence property): `www.` repeated, and `www.` before a
+    /// bare suffix.
+    #[test]
+    fn www_goes_as_often_as_repeated_but_not_down_to_a_suffix() {
+        let once = normalize_str("http://www.wWW.org/").unwrap();
+        assert_eq!(once, normalize_str(&once).unwrap());
+        assert_eq!(
+            normalize_str("https://www.org/a").unwrap(),
+            normalize_str("https://WWW.org/a").unwrap()
+        );
+        assert!(
+            normalize_str("https://www.org/a")
+                .unwrap()
+                .contains("//www.org/")
+        );
+        assert!(
+            normalize_str("http://www.www.example.org/a")
+                .unwrap()
+                .contains("//example.org/")
+        );
     }
 
     #[test]
