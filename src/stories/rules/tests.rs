@@ -180,3 +180,11 @@ fn titles_and_bylines_that_name_the_same_thing() {
     assert!(!authors_alike(None, Some("Ana")));
     assert_eq!(title_key("Hello, World!  (2)"), "hello world 2");
 }
+
+#[test]
+fn title_words_split_scripts_without_spaces_into_characters() {
+    assert_eq!(title_words("Rust速い!"), ["rust", "速", "い"]);
+    assert_eq!(title_words("速い Rust"), ["速", "い", "rust"]);
+    assert_eq!(title_words("  Hello,  Wörld "), ["hello", "wörld"]);
+    assert_eq!(title_words(""), Vec::<String>::new());
+}
