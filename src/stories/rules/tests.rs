@@ -170,6 +170,10 @@ fn titles_and_bylines_that_name_the_same_thing() {
         "What's new in Kubernetes 2026"
     ));
     assert!(!titles_alike("Scaling Blazor", "Testing Kubernetes"));
+    assert!(
+        !titles_alike("Scaling Blazor", "Scaling Kubernetes"),
+        "one word of three in common"
+    );
     assert!(!titles_alike("", "Anything"));
     assert!(authors_alike(Some("Ana Silva"), Some("silva, ana")));
     assert!(
