@@ -4,6 +4,7 @@
 //! [`FeedUrl`], a [`SubscriberEmail`], a [`SanitizedHtml`] or a [`DigestWeek`] cannot receive bad
 //! data.
 
+mod delivery;
 mod email;
 mod entry;
 mod feed_url;
@@ -12,6 +13,7 @@ mod story;
 mod token;
 mod week;
 
+pub use delivery::{Claimed, Outcome};
 pub use email::{EmailError, SubscriberEmail};
 pub use entry::{Entry, FeedRecord, NewEntry, ParsedFeed, Subscriber, SubscriberStatus};
 pub use feed_url::{FeedUrl, FeedUrlError};

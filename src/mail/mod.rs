@@ -8,8 +8,9 @@ pub mod deliver;
 pub mod dkim;
 pub mod message;
 mod prebody;
+mod relay;
 pub mod run;
 pub mod smtp;
 
-pub use deliver::{Progress, SendReport, send_digest};
+pub use deliver::{Progress, SendReport, send_digest, send_digest_until};
 pub use smtp::Mailer;

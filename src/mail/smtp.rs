@@ -1,17 +1,18 @@
-//! The connection to the SMTP relay: one lettre transport for the process, with a pool of up to
-//! `smtp.concurrency` reused connections (a new connection per message costs the relay a TCP
-//! and TLS handshake and an EHLO: smtp-sink takes half as many messages a second that way),
-//! and the rate limits of `smtp.rate_per_second` and `smtp.rate_per_hour` (governor).
+//! The connection to the SMTP relay: up to `smtp.concurrency` reused connections for the
+//! process (a new connection per message costs the relay a TCP and TLS handshake and an EHLO:
+//! smtp-sink takes half as many messages a second that way; see [`super::relay`]), and the rate
+//! limits of `smtp.rate_per_second` and `smtp.rate_per_hour` (governor).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use lettre::transport::smtp::PoolConfig;
+use lettre::Message;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use super::relay::{Connections, Refused, Relay};
 
 use crate::config::{SmtpSettings, SmtpTls};
 
@@ -36,7 +37,8 @@ pub enum SendError {
 /// Sends messages through the configured relay.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connections: Arc<Connections>,
+    timeout: Duration,
     per_second: Option<Arc<DefaultDirectRateLimiter>>,
     per_hour: Option<Arc<DefaultDirectRateLimiter>>,
     /// `host:port`, for messages.
@@ -68,25 +70,25 @@ impl Mailer {
             }
             b.build_rustls().map_err(|e| config(e.to_string()))
         };
-        let pool = PoolConfig::new()
-            .max_size(u32::try_from(s.concurrency).unwrap_or(u32::MAX))
-            .idle_timeout(Duration::from_secs(30));
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone())
-            .port(s.port)
-            .timeout(Some(s.timeout()))
-            .pool_config(pool);
-        builder = match s.tls {
-            SmtpTls::None => builder.tls(Tls::None),
-            SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),
-            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
+        let relay = Relay {
+            host: s.host.clone(),
+            port: s.port,
+            timeout: s.timeout(),
+            tls: match s.tls {
+                SmtpTls::None => Tls::None,
+                SmtpTls::Starttls => Tls::Required(tls()?),
+                SmtpTls::Tls => Tls::Wrapper(tls()?),
+            },
+            credentials: match (&s.username, &s.password) {
+                (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass.clone())),
+                _ => None,
+            },
         };
-        if let (Some(user), Some(pass)) = (&s.username, &s.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), pass.clone()));
-        }
         let per_second = NonZeroU32::new(s.rate_per_second).map(Quota::per_second);
         let per_hour = NonZeroU32::new(s.rate_per_hour).map(Quota::per_hour);
         Ok(Self {
-            transport: builder.build(),
+            connections: Arc::new(Connections::new(relay, s.concurrency)),
+            timeout: s.timeout(),
             per_second: limiter(per_second),
             per_hour: limiter(per_hour),
             relay: format!("{}:{}", s.host, s.port),
@@ -106,29 +108,47 @@ impl Mailer {
     /// Sends one message (after the rate limits). Returns the relay's reply on acceptance.
     pub async fn send(&self, message: &Message) -> Result<String, SendError> {
         self.ready().await;
-        let envelope = message.envelope();
+        self.send_now(message).await
+    }
+
+    /// Sends one message now: the caller has waited for [`Mailer::ready`].
+    /// Every exchange with the relay is bounded by `smtp.timeout_secs`; a relay that stalls
+    /// defers the message (it may have arrived: the retry carries the same Message-ID).
+    pub async fn send_now(&self, message: &Message) -> Result<String, SendError> {
         let raw = message.formatted();
-        match self.transport.send_raw(envelope, &raw).await {
-            Ok(resp) => Ok(format!(
+        let sending = self.connections.send(message.envelope(), &raw);
+        match tokio::time::timeout(self.timeout, sending).await {
+            Ok(Ok(resp)) => Ok(format!(
                 "{} {}",
                 resp.code(),
                 resp.message().collect::<Vec<_>>().join(" ")
             )),
-            Err(e) => Err(classify(&e)),
+            Ok(Err(Refused::Smtp(e))) => Err(classify(&e)),
+            Ok(Err(Refused::Unsupported(m))) => Err(SendError::Config(m)),
+            Err(_) => Err(SendError::Transient(self.timed_out())),
         }
+    }
+
+    fn timed_out(&self) -> String {
+        format!(
+            "no reply from the SMTP server {} within smtp.timeout_secs = {} s",
+            self.relay,
+            self.timeout.as_secs()
+        )
     }
 
     /// Checks that the relay answers (and accepts our login).
     pub async fn test_connection(&self) -> Result<(), SendError> {
-        match self.transport.test_connection().await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(SendError::Unreachable(
+        match tokio::time::timeout(self.timeout, self.connections.check()).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(SendError::Unreachable(
                 "the SMTP server did not answer NOOP".into(),
             )),
-            Err(e) => Err(match classify(&e) {
+            Ok(Err(e)) => Err(match classify(&e) {
                 SendError::Transient(m) => SendError::Unreachable(m),
                 other => other,
             }),
+            Err(_) => Err(SendError::Unreachable(self.timed_out())),
         }
     }
 }

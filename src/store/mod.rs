@@ -12,6 +12,7 @@ pub mod digests;
 pub mod entries;
 mod error;
 pub mod feeds;
+pub mod ledger;
 mod pool;
 pub mod runs;
 pub mod site;

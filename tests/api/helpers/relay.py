@@ -6,7 +6,9 @@ Recipients whose local part starts with:
   defer    451 after DATA, the first --defer-times times a Message-ID is seen
   always   451 after DATA, every time
   drop     the connection closed after DATA, before any reply, the first time per Message-ID
-  stall    no reply after DATA for --stall-secs, the first time per Message-ID
+  stall    no reply after DATA for --stall-secs, the first time per Message-ID; then 250 and
+           the message counted as delivered if the client still waits (a sender without a
+           reply timeout gets it through on the first attempt)
 Anything else is accepted with 250.
 
 --tls CERT KEY with --mode starttls|tls offers STARTTLS or speaks TLS from the first byte;
@@ -59,7 +61,8 @@ class Handler:
             return "421 closing"
         if local.startswith("stall") and tries == 1:
             await asyncio.sleep(self.args.stall_secs)
-            return "451 4.4.2 Too slow"
+            if server.transport is None or server.transport.is_closing():
+                return "451 4.4.2 Too slow"
         with self.lock:
             self.count += 1
             n = self.count
