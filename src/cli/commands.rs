@@ -5,8 +5,9 @@ use anyhow::{Context, bail};
 
 use super::feeds::{feeds, fetch};
 use super::{Cli, Command};
-use crate::app::{App, Application, cancel_on_signals};
+use crate::app::App;
 use crate::config::Settings;
+use crate::serve::{Server, cancel_on_signals};
 use crate::store;
 
 /// Runs the parsed command with loaded settings.
@@ -28,7 +29,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => {
             let token = tokio_util::sync::CancellationToken::new();
             cancel_on_signals(token.clone());
-            let server = Application::bind(app).await?;
+            let server = Server::bind(app).await?;
             server.run_until_stopped(token, true).await
         }
         Command::Check(args) => check(&app, args.smtp).await,
