@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::digest::{self, Renderer};
@@ -129,6 +130,18 @@ impl App {
         week: DigestWeek,
         progress: &(dyn Fn(&Progress) + Send + Sync),
     ) -> anyhow::Result<SendOutcome> {
+        self.send_until(week, &CancellationToken::new(), progress)
+            .await
+    }
+
+    /// [`App::send_with_progress`] that stops claiming deliveries once `cancel` is cancelled
+    /// (the messages in flight finish; the rest stays pending for the next run).
+    pub async fn send_until(
+        &self,
+        week: DigestWeek,
+        cancel: &CancellationToken,
+        progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> anyhow::Result<SendOutcome> {
         let digest = self.digest(week).await?;
         if digest.frozen_at.is_none() {
             let d = &self.settings.digest;
@@ -140,8 +153,15 @@ impl App {
                 return Ok(SendOutcome::BelowMinimum(digest));
             }
         }
-        let report =
-            mail::send_digest(&self.pool, &self.mailer, &self.settings, &digest, progress).await?;
+        let report = mail::send_digest(
+            &self.pool,
+            &self.mailer,
+            &self.settings,
+            &digest,
+            progress,
+            cancel,
+        )
+        .await?;
         let digest = store::digests::get(&self.pool, week)
             .await?
             .unwrap_or(digest);

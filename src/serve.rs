@@ -2,12 +2,15 @@
 //! beside it, until a shutdown signal. Wires [`App`] (the jobs) into `web` and `daemon`; nothing
 //! below imports this module.
 
+use std::future::IntoFuture as _;
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::web;
+use crate::{daemon, web};
 
 /// The web server and scheduler, bound and ready to run.
 pub struct Server {
@@ -30,8 +33,11 @@ impl Server {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Serves the site and runs the scheduler until `shutdown` is cancelled, then waits for
-    /// both to finish their current work.
+    /// Serves the site and runs the scheduler until `shutdown` is cancelled. Then the web
+    /// server stops accepting, the scheduler stops claiming work, and both get
+    /// `serve.shutdown_secs` to finish what is in flight; whatever is still running after that
+    /// is dropped (its transaction rolls back, its claimed deliveries go back to pending when
+    /// the next run finds this process gone, its lease expires).
     pub async fn run_until_stopped(
         self,
         shutdown: CancellationToken,
@@ -43,25 +49,62 @@ impl Server {
             self.app.settings.clone(),
             self.app.mailer.clone(),
         )?;
+        let status = daemon::Status::default();
+        let health = web::health::Health {
+            database_url: self.app.settings.database.url.clone(),
+            scheduler: with_scheduler.then(|| status.flag()),
+        };
         tracing::info!(address = %self.listener.local_addr()?, "web server listening");
         let scheduler = with_scheduler.then(|| {
-            let app = self.app.clone();
-            let token = shutdown.clone();
-            tokio::spawn(async move { crate::daemon::scheduler::run(app, token).await })
+            let s = &self.app.settings;
+            let scheduler = daemon::Scheduler::new(
+                Arc::new(daemon::AppJobs(self.app.clone())),
+                daemon::Plan::from_settings(s),
+                Arc::new(daemon::SystemClock),
+                daemon::holder_id(),
+                status.clone(),
+            );
+            tokio::spawn(scheduler.run(shutdown.clone()))
         });
         let stop = shutdown.clone();
         // The client's address feeds the sign-up rate limit.
-        let service =
-            web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .context("web server failed")?;
+        let service = web::router(state)
+            .merge(web::health::routes(health))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move { stop.cancelled().await });
+        let mut server = std::pin::pin!(server.into_future());
+        let served = tokio::select! {
+            r = &mut server => Some(r),
+            _ = shutdown.cancelled() => None,
+        };
         shutdown.cancel();
+        let bound = self.app.settings.serve.shutdown();
+        let deadline = tokio::time::Instant::now() + bound;
+        let served = match served {
+            Some(r) => Some(r),
+            // Open connections get the same bound as the jobs.
+            None => tokio::time::timeout_at(deadline, &mut server).await.ok(),
+        };
         if let Some(handle) = scheduler {
-            handle.await.context("scheduler panicked")?;
+            let abort = handle.abort_handle();
+            match tokio::time::timeout_at(deadline, handle).await {
+                Ok(r) => r.context("scheduler panicked")?,
+                Err(_) => {
+                    abort.abort();
+                    tracing::warn!(
+                        "serve.shutdown_secs = {} passed: the job in flight was stopped; \
+                         what it claimed is taken over by the next run",
+                        bound.as_secs()
+                    );
+                }
+            }
+        }
+        if let Some(r) = served {
+            r.context("web server failed")?;
         }
         self.app.pool.close().await;
+        tracing::info!("stopped");
         Ok(())
     }
 }

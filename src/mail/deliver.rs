@@ -21,6 +21,9 @@ use crate::config::{DeliverySettings, Settings};
 use crate::store::deliveries::{Claimed, Outcome, Tally};
 use crate::store::{self, Pool, StoreError, digests::DigestRecord};
 
+/// `SendReport::stopped` when a shutdown stopped the run (it is finished `stopped: shutdown`).
+pub const SHUTDOWN: &str = "shutdown";
+
 /// What a send run did.
 #[derive(Debug, Clone, Default)]
 pub struct SendReport {
@@ -96,7 +99,9 @@ struct Ctx {
 }
 
 /// Freezes `digest` (snapshotting its recipients on first call) and sends every due delivery.
-/// Safe to run again, and beside another run: sent deliveries are never claimed again.
+/// Safe to run again, and beside another run: sent deliveries are never claimed again. Once
+/// `cancel` is cancelled nothing more is claimed; the messages in flight finish and the rows
+/// claimed but not sent go back to `pending`.
 #[tracing::instrument(skip_all, fields(week = %digest.week), err)]
 pub async fn send_digest(
     pool: &Pool,
@@ -104,6 +109,7 @@ pub async fn send_digest(
     settings: &Arc<Settings>,
     digest: &DigestRecord,
     progress: &(dyn Fn(&Progress) + Send + Sync),
+    cancel: &CancellationToken,
 ) -> Result<SendReport, DeliverError> {
     let created = store::digests::freeze(pool, digest.id, Utc::now()).await?;
     if created > 0 {
@@ -128,7 +134,15 @@ pub async fn send_digest(
         writer: wtx,
         unreachable: Mutex::new(None),
     });
-    let result = dispatch(&ctx, digest.id, run_id, settings.smtp.concurrency, progress).await;
+    let result = dispatch(
+        &ctx,
+        digest.id,
+        run_id,
+        settings.smtp.concurrency,
+        progress,
+        cancel,
+    )
+    .await;
     stop.cancel();
     let _ = heart.await;
     drop(ctx);
@@ -157,12 +171,21 @@ async fn dispatch(
     run_id: i64,
     concurrency: usize,
     progress: &(dyn Fn(&Progress) + Send + Sync),
+    cancel: &CancellationToken,
 ) -> Result<SendReport, DeliverError> {
     let start = store::deliveries::tally(&ctx.pool, digest_id).await?;
     if start.settled() {
         return Ok(SendReport::default());
     }
-    if let Err(e) = wait_for_relay(ctx).await {
+    // A relay that does not answer must not hold a shutdown up: nothing is claimed yet.
+    let relay = tokio::select! {
+        _ = cancel.cancelled() => return Ok(SendReport {
+            stopped: Some(SHUTDOWN.into()),
+            ..SendReport::default()
+        }),
+        r = wait_for_relay(ctx) => r,
+    };
+    if let Err(e) = relay {
         return match e {
             SendError::Unreachable(m) => Ok(SendReport {
                 stopped: Some(relay_down(ctx, &m)),
@@ -195,6 +218,10 @@ async fn dispatch(
         while let Some(done) = tasks.try_join_next() {
             on_done(joined(done)?, &mut report, &mut p);
         }
+        if cancel.is_cancelled() {
+            report.stopped = Some(SHUTDOWN.into());
+            break;
+        }
         let down = ctx.unreachable.lock().map(|u| u.clone()).unwrap_or(None);
         if let Some((since, err)) = &down {
             if since.elapsed() >= Duration::from_secs(ctx.delivery.relay_down_secs) {
@@ -202,13 +229,12 @@ async fn dispatch(
                 break;
             }
         }
-        let mut permits = vec![
-            slots
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| DeliverError::Relay("the send slots were closed".into()))?,
-        ];
+        let first = tokio::select! {
+            _ = cancel.cancelled() => continue,
+            p = slots.clone().acquire_owned() => p,
+        };
+        let mut permits =
+            vec![first.map_err(|_| DeliverError::Relay("the send slots were closed".into()))?];
         // While the relay is unreachable, probe with one message at a time, calmly.
         if down.is_some() {
             tokio::time::sleep(Duration::from_millis(500)).await;
@@ -226,7 +252,11 @@ async fn dispatch(
                 on_done(joined(done)?, &mut report, &mut p);
                 continue;
             }
-            match idle(ctx, digest_id).await? {
+            let idle = tokio::select! {
+                _ = cancel.cancelled() => continue,
+                i = idle(ctx, digest_id) => i?,
+            };
+            match idle {
                 Some(reason) => {
                     report.stopped = reason;
                     break;
