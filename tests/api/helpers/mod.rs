@@ -1,6 +1,7 @@
 //! Test servers and the `TestApp` driver.
 
 pub mod blogs;
+pub mod daemon;
 mod feed_server;
 mod relay;
 pub mod seed;
