@@ -62,3 +62,47 @@ fn plain(status: StatusCode, body: String) -> impl IntoResponse {
         body,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn probe(h: Health) -> (StatusCode, String) {
+        let resp = readyz(State(h)).await.into_response();
+        let status = resp.status();
+        let body = to_bytes(resp.into_body(), 1 << 16).await.expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn ready_only_while_the_scheduler_runs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        crate::store::connect(&url, 1)
+            .await
+            .expect("db")
+            .close()
+            .await;
+        let flag = Arc::new(AtomicBool::new(true));
+        let h = Health {
+            database_url: url.clone(),
+            scheduler: Some(flag.clone()),
+        };
+        assert_eq!(probe(h.clone()).await, (StatusCode::OK, "ready\n".into()));
+        flag.store(false, Ordering::SeqCst);
+        assert_eq!(
+            probe(h).await,
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "scheduler not running\n".into()
+            )
+        );
+        // A web-only process (no scheduler) is ready on its database alone.
+        let web_only = Health {
+            database_url: url,
+            scheduler: None,
+        };
+        assert_eq!(probe(web_only).await.0, StatusCode::OK);
+    }
+}
