@@ -28,12 +28,15 @@ fn plan(extra: &str) -> Plan {
     Plan::from_settings(&settings(extra))
 }
 
+/// Every run the fake saw: the job, its week (digest and send) and the clock's time.
+type Calls = Arc<Mutex<Vec<(Job, String, DateTime<Utc>)>>>;
+
 /// Records every run; fetches take `fetch_takes` of clock time; the first `fail_sends` sends
 /// fail.
 struct Fake {
     pool: Pool,
     clock: Arc<ManualClock>,
-    calls: Arc<Mutex<Vec<(Job, String, DateTime<Utc>)>>>,
+    calls: Calls,
     fetch_takes: chrono::Duration,
     fail_sends: AtomicU32,
 }
@@ -78,7 +81,7 @@ impl Jobs for Fake {
 
 struct Sim {
     pool: Pool,
-    calls: Arc<Mutex<Vec<(Job, String, DateTime<Utc>)>>>,
+    calls: Calls,
     _dir: tempfile::TempDir,
 }
 
