@@ -4,6 +4,7 @@
 
 use std::future::IntoFuture as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -103,7 +104,13 @@ impl Server {
         if let Some(r) = served {
             r.context("web server failed")?;
         }
-        self.app.pool.close().await;
+        // A task dropped at the bound may still hold a connection: do not wait for it.
+        if tokio::time::timeout(Duration::from_secs(2), self.app.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the database pool did not close in 2 s");
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -124,6 +124,69 @@ async fn sigterm_in_the_middle_of_a_send_exits_0_and_the_next_serve_resumes_one_
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_stalled_past_the_shutdown_bound_is_dropped_and_sent_by_the_next_serve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relay = Relay::start_with(
+        tmp.path(),
+        RelayOptions {
+            stall_secs: Some(30),
+            ..RelayOptions::default()
+        },
+    );
+    let port = free_port();
+    let extra = format!("{FAST}{}", serve_config(port, 2, EVERY_MINUTE));
+    let app = app_with(relay.port, "concurrency = 2", &extra);
+    let (pool, week, mut all) = last_weeks_newsletter(&app, 5).await;
+    app.ok(&["subscribers", "add", "stall-ann@example.org"]);
+    all.push("stall-ann@example.org".into());
+    all.sort();
+
+    let mut first = Daemon::start(&app, port, &[], &[]);
+    // Everyone but Ann has it; Ann's message hangs after DATA for 30 s.
+    assert!(
+        wait_until(30, || relay.accepted().len() == 5),
+        "{}",
+        first.logs()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (status, took) = first.term();
+    eprintln!("SIGTERM with a stalled message in flight: exited after {took:?}");
+    assert!(status.success(), "exit {status}: {}", first.logs());
+    assert!(
+        took.as_secs() < 5,
+        "took {took:?} with serve.shutdown_secs = 2"
+    );
+    assert!(
+        first.logs().contains("serve.shutdown_secs = 2 passed"),
+        "{}",
+        first.logs()
+    );
+    let left: Vec<String> = ledger(&pool, &week)
+        .await
+        .into_iter()
+        .filter(|(_, r)| r.status != "sent")
+        .map(|(e, r)| format!("{e} {}", r.status))
+        .collect();
+    assert_eq!(left, vec!["stall-ann@example.org sending"]);
+
+    // The next serve sees that process gone, takes Ann's delivery over and sends it.
+    let mut second = Daemon::start(&app, port, &[], &[]);
+    assert!(
+        wait_until(30, || relay.accepted().len() == 6),
+        "{}",
+        second.logs()
+    );
+    assert!(wait_until(10, || futures_block(sent(&pool, &week)) == 6));
+    assert!(second.term().0.success());
+    let copies = relay.copies();
+    assert_eq!(copies.len(), 6);
+    assert!(copies.values().all(|n| *n == 1));
+    let mut received: Vec<String> = relay.accepted().into_iter().flat_map(|a| a.rcpt).collect();
+    received.sort();
+    assert_eq!(received, all);
+}
+
 /// Runs a future to completion from sync code inside a multi-threaded test.
 fn futures_block<F: std::future::Future>(f: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
