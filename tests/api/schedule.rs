@@ -71,6 +71,11 @@ async fn sigterm_in_the_middle_of_a_send_exits_0_and_the_next_serve_resumes_one_
         first.logs()
     );
     let (status, took) = first.term();
+    eprintln!(
+        "SIGTERM mid-send: exited after {took:?}, {} of {} sent",
+        relay.accepted().len(),
+        all.len()
+    );
     assert!(status.success(), "exit {status}: {}", first.logs());
     assert!(
         took.as_secs() < 10,
@@ -185,6 +190,51 @@ async fn a_message_stalled_past_the_shutdown_bound_is_dropped_and_sent_by_the_ne
     let mut received: Vec<String> = relay.accepted().into_iter().flat_map(|a| a.rcpt).collect();
     received.sort();
     assert_eq!(received, all);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_a_send_from_the_command_line_gracefully_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relay = Relay::start_with(tmp.path(), RelayOptions::default());
+    let app = app_with(relay.port, "concurrency = 4\nrate_per_second = 40", FAST);
+    let (pool, week, all) = last_weeks_newsletter(&app, 400).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .arg("--config")
+        .arg(&app.config)
+        .args(["send", "--week", &week])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(30, || relay.accepted().len() >= 40));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an unfinished send is not a success");
+    assert!(
+        stderr.contains("are not settled: shutdown; run `chronicle send"),
+        "{stderr}"
+    );
+    let accepted = relay.accepted().len();
+    assert!(accepted < all.len());
+    assert_eq!(sent(&pool, &week).await, accepted);
+    assert_eq!(
+        scalar(
+            &pool,
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'sending'"
+        )
+        .await,
+        0
+    );
+    let out = app.ok(&["send", "--week", &week]);
+    assert!(
+        out.contains(&format!("ledger: {} sent", all.len())),
+        "{out}"
+    );
+    assert!(relay.copies().values().all(|n| *n == 1));
+    assert_eq!(relay.copies().len(), all.len());
 }
 
 /// Runs a future to completion from sync code inside a multi-threaded test.
