@@ -133,3 +133,88 @@ impl Plan {
         DigestWeek::last_complete(tick, self.tz, self.week_starts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn plan(extra: &str) -> Plan {
+        let text = format!("[digest]\ntimezone = \"Europe/Berlin\"\n{extra}");
+        let s = Settings::from_parts(std::path::Path::new("t.toml"), &text, Vec::new());
+        Plan::from_settings(&s.expect("settings"))
+    }
+
+    #[test]
+    fn monday_eight_is_local_time_on_both_sides_of_each_dst_change() {
+        let p = plan("");
+        // Berlin: CET (+1) until 29 March 2026, CEST (+2) until 25 October 2026.
+        let spring = p.next_after(Job::Send, utc(2026, 3, 20, 0, 0)).unwrap();
+        assert_eq!(spring, utc(2026, 3, 23, 7, 0));
+        assert_eq!(
+            p.next_after(Job::Send, spring),
+            Some(utc(2026, 3, 30, 6, 0))
+        );
+        let autumn = p.next_after(Job::Send, utc(2026, 10, 17, 0, 0)).unwrap();
+        assert_eq!(autumn, utc(2026, 10, 19, 6, 0));
+        assert_eq!(
+            p.next_after(Job::Send, autumn),
+            Some(utc(2026, 10, 26, 7, 0))
+        );
+        // The digest is built an hour before.
+        assert_eq!(
+            p.next_after(Job::Digest, utc(2026, 10, 17, 0, 0)),
+            Some(utc(2026, 10, 19, 5, 0))
+        );
+        assert_eq!(p.period(Job::Send, utc(2026, 10, 26, 7, 0)), "2026-W43");
+    }
+
+    #[test]
+    fn a_local_time_that_does_not_exist_or_happens_twice_still_gives_one_tick_a_week() {
+        let p = plan("[schedule]\nsend = \"30 2 * * Sun\"\n");
+        let mut t = utc(2026, 3, 21, 0, 0);
+        let mut spring = Vec::new();
+        for _ in 0..3 {
+            t = p.next_after(Job::Send, t).expect("a next tick");
+            spring.push(t);
+        }
+        // 02:30 does not exist on 29 March: that week runs at 03:00 CEST, the end of the gap.
+        assert_eq!(
+            spring,
+            vec![
+                utc(2026, 3, 22, 1, 30),
+                utc(2026, 3, 29, 1, 0),
+                utc(2026, 4, 5, 0, 30)
+            ]
+        );
+        // 02:30 happens twice on 25 October: the first one (CEST) only.
+        let first = p.next_after(Job::Send, utc(2026, 10, 24, 0, 0)).unwrap();
+        assert_eq!(first, utc(2026, 10, 25, 0, 30));
+        assert_eq!(
+            p.next_after(Job::Send, first),
+            Some(utc(2026, 11, 1, 1, 30))
+        );
+        assert_eq!(
+            p.last_at_or_before(Job::Send, utc(2026, 10, 25, 1, 45)),
+            Some(first)
+        );
+    }
+
+    #[test]
+    fn the_last_tick_at_or_before_an_instant() {
+        let p = plan("");
+        let tick = utc(2026, 11, 23, 7, 0); // Monday 08:00 CET
+        assert_eq!(p.last_at_or_before(Job::Send, tick), Some(tick));
+        assert_eq!(
+            p.last_at_or_before(Job::Send, tick - chrono::Duration::seconds(1)),
+            Some(utc(2026, 11, 16, 7, 0))
+        );
+    }
+}

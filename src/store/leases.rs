@@ -78,3 +78,68 @@ pub async fn holder(
             .await?;
     Ok(row.map(|(h, e)| (h, super::from_ts(e))))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lease_has_one_holder_until_it_expires() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("c.db").display());
+        let pool = crate::store::connect(&url, 2).await.expect("db");
+        let (p, t) = (&pool, Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap());
+        let ttl = chrono::Duration::seconds(60);
+        let ago = |s| t + chrono::Duration::seconds(s);
+        assert!(super::acquire(p, "job:send", "a", ttl, t).await.unwrap());
+        assert!(
+            !super::acquire(p, "job:send", "b", ttl, ago(30))
+                .await
+                .unwrap()
+        );
+        assert!(
+            super::acquire(p, "job:send", "a", ttl, ago(30))
+                .await
+                .unwrap()
+        );
+        assert!(
+            super::renew(p, "job:send", "a", ttl, ago(40))
+                .await
+                .unwrap()
+        );
+        // a's lease runs until 100 s; b takes it once it expired, and a's renewal then fails.
+        assert!(
+            !super::acquire(p, "job:send", "b", ttl, ago(99))
+                .await
+                .unwrap()
+        );
+        assert!(
+            super::acquire(p, "job:send", "b", ttl, ago(100))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !super::renew(p, "job:send", "a", ttl, ago(101))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            super::holder(p, "job:send").await.unwrap().map(|h| h.0),
+            Some("b".to_string())
+        );
+        super::release(p, "job:send", "a").await.unwrap();
+        assert!(
+            !super::acquire(p, "job:send", "c", ttl, ago(101))
+                .await
+                .unwrap()
+        );
+        super::release(p, "job:send", "b").await.unwrap();
+        assert!(
+            super::acquire(p, "job:send", "c", ttl, ago(101))
+                .await
+                .unwrap()
+        );
+    }
+}

@@ -26,6 +26,7 @@ mod real_feeds;
 mod schedule;
 mod scripts;
 mod selection;
+mod shutdown;
 mod site_pages;
 mod stories;
 mod subscriber_tools;

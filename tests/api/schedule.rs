@@ -13,12 +13,15 @@ use crate::helpers::seed::{Seeder, story};
 use crate::helpers::{FeedServer, Relay, RelayOptions, TestApp, free_port};
 
 /// Sends every minute (so a `serve` started now catches the last week's send up at once).
-const EVERY_MINUTE: &str = "send = \"* * * * *\"\ndigest = \"* * * * *\"";
+pub(crate) const EVERY_MINUTE: &str = "send = \"* * * * *\"\ndigest = \"* * * * *\"";
 /// Sends never come due (the last one is months away: reported missed, not done).
 const NO_SEND: &str = "send = \"0 8 1 1 *\"\ndigest = \"0 7 1 1 *\"";
 
 /// Two stories in the last complete week (whatever today is) and `n` readers.
-async fn last_weeks_newsletter(app: &TestApp, n: usize) -> (sqlx::SqlitePool, String, Vec<String>) {
+pub(crate) async fn last_weeks_newsletter(
+    app: &TestApp,
+    n: usize,
+) -> (sqlx::SqlitePool, String, Vec<String>) {
     let week = DigestWeek::last_complete(Utc::now(), chrono_tz::UTC, Weekday::Mon);
     let monday = week.first_day(Weekday::Mon);
     let day = |d: u64| {
@@ -43,11 +46,11 @@ async fn last_weeks_newsletter(app: &TestApp, n: usize) -> (sqlx::SqlitePool, St
     (pool, week.to_string(), all)
 }
 
-async fn scalar(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
+pub(crate) async fn scalar(pool: &sqlx::SqlitePool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-async fn sent(pool: &sqlx::SqlitePool, week: &str) -> usize {
+pub(crate) async fn sent(pool: &sqlx::SqlitePool, week: &str) -> usize {
     ledger(pool, week)
         .await
         .values()
@@ -129,116 +132,8 @@ async fn sigterm_in_the_middle_of_a_send_exits_0_and_the_next_serve_resumes_one_
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_message_stalled_past_the_shutdown_bound_is_dropped_and_sent_by_the_next_serve() {
-    let tmp = tempfile::tempdir().unwrap();
-    let relay = Relay::start_with(
-        tmp.path(),
-        RelayOptions {
-            stall_secs: Some(30),
-            ..RelayOptions::default()
-        },
-    );
-    let port = free_port();
-    let extra = format!("{FAST}{}", serve_config(port, 2, EVERY_MINUTE));
-    let app = app_with(relay.port, "concurrency = 2", &extra);
-    let (pool, week, mut all) = last_weeks_newsletter(&app, 5).await;
-    app.ok(&["subscribers", "add", "stall-ann@example.org"]);
-    all.push("stall-ann@example.org".into());
-    all.sort();
-
-    let mut first = Daemon::start(&app, port, &[], &[]);
-    // Everyone but Ann has it; Ann's message hangs after DATA for 30 s.
-    assert!(
-        wait_until(30, || relay.accepted().len() == 5),
-        "{}",
-        first.logs()
-    );
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let (status, took) = first.term();
-    eprintln!("SIGTERM with a stalled message in flight: exited after {took:?}");
-    assert!(status.success(), "exit {status}: {}", first.logs());
-    assert!(
-        took.as_secs() < 5,
-        "took {took:?} with serve.shutdown_secs = 2"
-    );
-    assert!(
-        first.logs().contains("serve.shutdown_secs = 2 passed"),
-        "{}",
-        first.logs()
-    );
-    let left: Vec<String> = ledger(&pool, &week)
-        .await
-        .into_iter()
-        .filter(|(_, r)| r.status != "sent")
-        .map(|(e, r)| format!("{e} {}", r.status))
-        .collect();
-    assert_eq!(left, vec!["stall-ann@example.org sending"]);
-
-    // The next serve sees that process gone, takes Ann's delivery over and sends it.
-    let mut second = Daemon::start(&app, port, &[], &[]);
-    assert!(
-        wait_until(30, || relay.accepted().len() == 6),
-        "{}",
-        second.logs()
-    );
-    assert!(wait_until(10, || futures_block(sent(&pool, &week)) == 6));
-    assert!(second.term().0.success());
-    let copies = relay.copies();
-    assert_eq!(copies.len(), 6);
-    assert!(copies.values().all(|n| *n == 1));
-    let mut received: Vec<String> = relay.accepted().into_iter().flat_map(|a| a.rcpt).collect();
-    received.sort();
-    assert_eq!(received, all);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sigterm_stops_a_send_from_the_command_line_gracefully_too() {
-    let tmp = tempfile::tempdir().unwrap();
-    let relay = Relay::start_with(tmp.path(), RelayOptions::default());
-    let app = app_with(relay.port, "concurrency = 4\nrate_per_second = 40", FAST);
-    let (pool, week, all) = last_weeks_newsletter(&app, 400).await;
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
-        .arg("--config")
-        .arg(&app.config)
-        .args(["send", "--week", &week])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    assert!(wait_until(30, || relay.accepted().len() >= 40));
-    let pid = libc::pid_t::try_from(child.id()).unwrap();
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(pid, libc::SIGTERM) };
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "an unfinished send is not a success");
-    assert!(
-        stderr.contains("are not settled: shutdown; run `chronicle send"),
-        "{stderr}"
-    );
-    let accepted = relay.accepted().len();
-    assert!(accepted < all.len());
-    assert_eq!(sent(&pool, &week).await, accepted);
-    assert_eq!(
-        scalar(
-            &pool,
-            "SELECT COUNT(*) FROM deliveries WHERE status = 'sending'"
-        )
-        .await,
-        0
-    );
-    let out = app.ok(&["send", "--week", &week]);
-    assert!(
-        out.contains(&format!("ledger: {} sent", all.len())),
-        "{out}"
-    );
-    assert!(relay.copies().values().all(|n| *n == 1));
-    assert_eq!(relay.copies().len(), all.len());
-}
-
 /// Runs a future to completion from sync code inside a multi-threaded test.
-fn futures_block<F: std::future::Future>(f: F) -> F::Output {
+pub(crate) fn futures_block<F: std::future::Future>(f: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
 
