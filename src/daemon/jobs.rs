@@ -163,10 +163,12 @@ async fn send(
                     .map(|s| format!("; stopped: {s}"))
                     .unwrap_or_default()
             );
-            let outcome = if r.stopped.as_deref() == Some(crate::mail::deliver::SHUTDOWN) {
-                RunOutcome::Stopped
-            } else {
-                RunOutcome::Done
+            // A send that stopped short (relay down, deliveries deferred far) is not done:
+            // the scheduler tries again within the catch-up window, resuming the ledger.
+            let outcome = match r.stopped.as_deref() {
+                Some(crate::mail::deliver::SHUTDOWN) => RunOutcome::Stopped,
+                Some(_) if !r.tally.settled() => RunOutcome::Failed,
+                _ => RunOutcome::Done,
             };
             JobResult { outcome, summary }
         }

@@ -132,6 +132,37 @@ async fn sigterm_in_the_middle_of_a_send_exits_0_and_the_next_serve_resumes_one_
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_send_stopped_by_a_relay_that_is_down_is_recorded_failed_not_done() {
+    let port = free_port();
+    let closed = free_port();
+    let app = app_with(
+        closed,
+        "",
+        &format!("{FAST}{}", serve_config(port, 5, EVERY_MINUTE)),
+    );
+    let (pool, week, _) = last_weeks_newsletter(&app, 2).await;
+    let mut d = Daemon::start(&app, port, &[], &[]);
+    let failed = "SELECT COUNT(*) FROM job_runs WHERE job = 'send' AND outcome = 'failed'";
+    assert!(
+        wait_until(30, || futures_block(scalar(&pool, failed)) == 1),
+        "{}",
+        d.logs()
+    );
+    let summary: String = sqlx::query_scalar(
+        "SELECT summary FROM job_runs WHERE job = 'send' AND outcome = 'failed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        summary.starts_with(&format!("digest {week}: 0 sent now, 0 sent in all, 0 failed, 2 pending; stopped: the SMTP server 127.0.0.1:{closed} has been unreachable")),
+        "{summary}"
+    );
+    assert!(d.logs().contains("outcome=\"failed\""), "{}", d.logs());
+    assert!(d.term().0.success());
+}
+
 /// Runs a future to completion from sync code inside a multi-threaded test.
 pub(crate) fn futures_block<F: std::future::Future>(f: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
