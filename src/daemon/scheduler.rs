@@ -152,7 +152,11 @@ impl<J: Jobs + 'static, C: Clock + 'static> Scheduler<J, C> {
     fn replan(&self, queue: &mut Vec<Due>, due: &Due, ran: &Ran, now: DateTime<Utc>) {
         let within = now - due.tick <= self.plan.catch_up;
         let retry = match ran {
-            Ran::Busy if due.job.once_per_period() && within => Some(now + self.plan.lease),
+            // A resume blocked by a lease comes back too: the holder may be a process that
+            // died mid-send, whose lease expires after `lease_secs`.
+            Ran::Busy if (due.job.once_per_period() || due.job == Job::Resume) && within => {
+                Some(now + self.plan.lease)
+            }
             Ran::Failed if due.job.once_per_period() && within => {
                 Some(now + chrono::Duration::minutes(RETRY_AFTER_MINUTES))
             }

@@ -329,3 +329,21 @@ async fn two_schedulers_on_one_database_send_each_week_once() {
     // One housekeeping run a day: the start's catch-up, then 21 nights.
     assert_eq!(sim.runs_of(Job::Prune).len(), 22);
 }
+
+#[tokio::test]
+async fn a_resume_blocked_by_a_dead_holders_lease_runs_once_the_lease_expired() {
+    let sim = Sim::new().await;
+    let start = utc(2026, 11, 4, 12, 0); // a Wednesday: no send due
+    let ttl = chrono::Duration::seconds(60);
+    // A process that died mid-send still holds the send lease for 40 more seconds.
+    let dead = store::leases::acquire(&sim.pool, "job:send", "dead", ttl, start - ttl / 3);
+    assert!(dead.await.unwrap());
+    sim.run("a", "", start, start + chrono::Duration::hours(1))
+        .await;
+    let resumes: Vec<DateTime<Utc>> = sim
+        .runs_of(Job::Resume)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(resumes, vec![start + ttl]);
+}

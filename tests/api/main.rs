@@ -24,6 +24,7 @@ mod politeness;
 mod readers;
 mod real_feeds;
 mod schedule;
+mod scheduled_weeks;
 mod scripts;
 mod selection;
 mod shutdown;
