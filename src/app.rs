@@ -1,12 +1,11 @@
-//! The only wiring point: builds the pool, HTTP client, mailer and templates from settings, and
-//! offers the jobs that both the CLI and the daemon run. [`Application`] binds the web server
-//! (port 0 in tests) and runs it beside the scheduler until a shutdown signal.
+//! The only wiring point for jobs: builds the pool, HTTP client, mailer and templates from
+//! settings, and offers the jobs that both the CLI and the daemon run. Names no daemon item:
+//! [`crate::serve::Server`] binds the web server and runs it beside the scheduler.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
@@ -15,7 +14,6 @@ use crate::domain::{DigestWeek, FeedRecord};
 use crate::ingest::{self, FetchReport, Fetcher, RefreshOutcome};
 use crate::mail::{self, Mailer, Progress, SendReport};
 use crate::store::{self, Pool, digests::DigestRecord, feeds::NewFeed};
-use crate::web;
 
 /// Everything a job needs, built once.
 #[derive(Debug, Clone)]
@@ -132,6 +130,18 @@ impl App {
         week: DigestWeek,
         progress: &(dyn Fn(&Progress) + Send + Sync),
     ) -> anyhow::Result<SendOutcome> {
+        self.send_until(week, &CancellationToken::new(), progress)
+            .await
+    }
+
+    /// [`App::send_with_progress`] that stops claiming deliveries once `cancel` is cancelled
+    /// (the messages in flight finish; the rest stays pending for the next run).
+    pub async fn send_until(
+        &self,
+        week: DigestWeek,
+        cancel: &CancellationToken,
+        progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> anyhow::Result<SendOutcome> {
         let digest = self.digest(week).await?;
         if digest.frozen_at.is_none() {
             let d = &self.settings.digest;
@@ -143,96 +153,18 @@ impl App {
                 return Ok(SendOutcome::BelowMinimum(digest));
             }
         }
-        let report =
-            mail::send_digest(&self.pool, &self.mailer, &self.settings, &digest, progress).await?;
+        let report = mail::send_digest(
+            &self.pool,
+            &self.mailer,
+            &self.settings,
+            &digest,
+            progress,
+            cancel,
+        )
+        .await?;
         let digest = store::digests::get(&self.pool, week)
             .await?
             .unwrap_or(digest);
         Ok(SendOutcome::Sent(digest, report))
     }
-}
-
-/// The web server and scheduler, bound and ready to run.
-pub struct Application {
-    listener: TcpListener,
-    app: App,
-}
-
-impl Application {
-    /// Binds `web.bind` (port 0 picks a free port).
-    pub async fn bind(app: App) -> anyhow::Result<Self> {
-        let bind = app.settings.web.bind.clone();
-        let listener = TcpListener::bind(&bind)
-            .await
-            .with_context(|| format!("cannot listen on web.bind = {bind}"))?;
-        Ok(Self { listener, app })
-    }
-
-    /// The port actually bound.
-    pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    }
-
-    /// Serves the site and runs the scheduler until `shutdown` is cancelled, then waits for
-    /// both to finish their current work.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: CancellationToken,
-        with_scheduler: bool,
-    ) -> anyhow::Result<()> {
-        let state = web::AppState::new(
-            self.app.pool.clone(),
-            self.app.renderer.clone(),
-            self.app.settings.clone(),
-            self.app.mailer.clone(),
-        )?;
-        tracing::info!(address = %self.listener.local_addr()?, "web server listening");
-        let scheduler = with_scheduler.then(|| {
-            let app = self.app.clone();
-            let token = shutdown.clone();
-            tokio::spawn(async move { crate::daemon::scheduler::run(app, token).await })
-        });
-        let stop = shutdown.clone();
-        // The client's address feeds the sign-up rate limit.
-        let service =
-            web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .context("web server failed")?;
-        shutdown.cancel();
-        if let Some(handle) = scheduler {
-            handle.await.context("scheduler panicked")?;
-        }
-        self.app.pool.close().await;
-        Ok(())
-    }
-}
-
-/// Cancels `token` on SIGINT or SIGTERM.
-pub fn cancel_on_signals(token: CancellationToken) {
-    tokio::spawn(async move {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term =
-                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tracing::error!("cannot listen for SIGTERM: {e}");
-                        let _ = ctrl_c.await;
-                        token.cancel();
-                        return;
-                    }
-                };
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = term.recv() => {},
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-        tracing::info!("shutting down");
-        token.cancel();
-    });
 }

@@ -2,7 +2,8 @@
 //! stores clean, deduplicated posts in SQLite, renders a weekly digest and e-mails it.
 //!
 //! The data's path: `config` → `ingest` (fetch, parse, sanitise) → `store` → `digest` (select,
-//! render) → `mail` (ledger, SMTP). `web` and `daemon` drive the stages; `app` wires them.
+//! render) → `mail` (ledger, SMTP). `web` and `daemon` drive the stages; `app` wires the jobs
+//! and `serve` runs the web server beside the scheduler.
 //! `html` (sanitiser, text of HTML, excerpts) serves both `ingest` and `digest`.
 
 /// mimalloc for every binary built on this crate (the service, tests, benchmarks), so that
@@ -19,6 +20,7 @@ pub mod domain;
 pub mod html;
 pub mod ingest;
 pub mod mail;
+pub mod serve;
 pub mod store;
 pub mod stories;
 pub mod telemetry;

@@ -15,7 +15,6 @@ fn main() -> ExitCode {
     } else {
         "warn"
     };
-    chronicle::telemetry::init(cli.log_json, default_level);
     let settings = match Settings::load(&cli.config) {
         Ok(s) => s,
         Err(e) => {
@@ -23,6 +22,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let json = cli.log_json || settings.log.format == chronicle::config::LogFormat::Json;
+    chronicle::telemetry::init(json, default_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

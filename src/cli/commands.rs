@@ -5,8 +5,9 @@ use anyhow::{Context, bail};
 
 use super::feeds::{feeds, fetch};
 use super::{Cli, Command};
-use crate::app::{App, Application, cancel_on_signals};
+use crate::app::App;
 use crate::config::Settings;
+use crate::serve::{Server, cancel_on_signals};
 use crate::store;
 
 /// Runs the parsed command with loaded settings.
@@ -15,6 +16,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         if args.health {
             return health(&settings).await;
         }
+        // Not through App::build: that stops at the first problem, check lists them all.
+        return super::check::check(&settings, args.smtp).await;
     }
     let app = App::build(settings).await?;
     match cli.command {
@@ -28,57 +31,28 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => {
             let token = tokio_util::sync::CancellationToken::new();
             cancel_on_signals(token.clone());
-            let server = Application::bind(app).await?;
+            let server = Server::bind(app).await?;
             server.run_until_stopped(token, true).await
         }
-        Command::Check(args) => check(&app, args.smtp).await,
+        Command::Check(_) => unreachable!("check runs before the app is built"),
+        Command::Backup { path } => backup(&app, &path).await,
     }
 }
 
-async fn check(app: &App, smtp: bool) -> anyhow::Result<()> {
-    let s = &app.settings;
-    let feeds = store::feeds::list(&app.pool).await?;
-    let subs = store::subscribers::list(&app.pool).await?;
-    println!("configuration: ok");
-    println!(
-        "database: ok ({})",
-        crate::config::redact_url(&s.database.url)
-    );
-    println!(
-        "feeds: {} ({} enabled, {} failing)",
-        feeds.len(),
-        feeds.iter().filter(|f| f.enabled).count(),
-        feeds.iter().filter(|f| f.error_count > 0).count()
-    );
-    println!(
-        "subscribers: {} confirmed of {}",
-        subs.iter()
-            .filter(|s| s.status == crate::domain::SubscriberStatus::Confirmed)
-            .count(),
-        subs.len()
-    );
-    let tz = s.digest.timezone.0;
-    for (name, expr) in [
-        ("fetch", &s.schedule.fetch),
-        ("digest", &s.schedule.digest),
-        ("send", &s.schedule.send),
-    ] {
-        let next = expr.schedule().upcoming(tz).next();
-        println!(
-            "schedule.{name}: `{}`, next {}",
-            expr.as_str(),
-            next.map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| "never".into())
-        );
+async fn backup(app: &App, path: &std::path::Path) -> anyhow::Result<()> {
+    if path.exists() {
+        bail!("{} exists already: give a new file name", path.display());
     }
-    println!("smtp: {}:{} ({:?})", s.smtp.host, s.smtp.port, s.smtp.tls);
-    if smtp {
-        app.mailer
-            .test_connection()
-            .await
-            .context("SMTP check failed")?;
-        println!("smtp: the server answers");
-    }
+    let started = std::time::Instant::now();
+    store::housekeeping::backup(&app.pool, path)
+        .await
+        .with_context(|| format!("cannot back up to {}", path.display()))?;
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backed up to {} ({bytes} bytes, {:.1} s)",
+        path.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

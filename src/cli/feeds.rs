@@ -159,20 +159,25 @@ pub(super) fn clip(s: &str, width: usize) -> String {
 }
 
 pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::Result<()> {
-    let only = match feed {
-        Some(f) => Some(vec![store::feeds::find(&app.pool, f).await?]),
-        None => None,
+    let single = feed.is_some();
+    let feeds = match feed {
+        Some(f) => vec![store::feeds::find(&app.pool, f).await?],
+        None => store::feeds::due(&app.pool, Utc::now(), all).await?,
     };
-    let single = only.is_some();
+    let mut meter = super::progress::FetchMeter::new(feeds.len());
     let mut last_failure = None;
     let report = app
-        .fetch(only, all, |o| {
+        .fetch(Some(feeds), all, |o| {
             if let RefreshStatus::Failed(reason) = &o.status {
-                eprintln!("failed: {}: {reason}", o.url);
+                let line = format!("failed: {}: {reason}", o.url);
+                meter.feed_done(true, Some(&line));
                 last_failure = Some(format!("{}: {reason}", o.url));
+            } else {
+                meter.feed_done(false, None);
             }
         })
         .await?;
+    meter.finish();
     println!(
         "fetched {} feeds: {} new entries, {} updated, {} unchanged, {} failed{}",
         report.feeds,

@@ -1,9 +1,11 @@
 //! The command tree (clap). Handlers live in `commands`; this file only declares.
 
+mod check;
 mod commands;
 mod digest;
 mod entries;
 mod feeds;
+mod progress;
 mod send;
 mod subscribers;
 
@@ -72,6 +74,11 @@ pub enum Command {
     Serve,
     /// Validate the configuration and the database, and print what Chronicle would do.
     Check(CheckArgs),
+    /// Write a consistent copy of the database to PATH while `serve` goes on running.
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        path: PathBuf,
+    },
 }
 
 /// `feeds ...`

@@ -57,8 +57,11 @@ pub async fn send(app: &App, args: SendArgs) -> anyhow::Result<()> {
         return test_copy(app, week, to).await;
     }
     let meter = Meter::new();
+    // SIGINT/SIGTERM: claim no more, let the messages in flight finish, leave the rest pending.
+    let cancel = tokio_util::sync::CancellationToken::new();
+    crate::serve::cancel_on_signals(cancel.clone());
     let outcome = app
-        .send_with_progress(week, &|p: &Progress| meter.update(p))
+        .send_until(week, &cancel, &|p: &Progress| meter.update(p))
         .await;
     meter.finish();
     match outcome? {

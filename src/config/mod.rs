@@ -19,6 +19,7 @@ mod delivery;
 mod digest;
 mod env;
 mod readers;
+mod service;
 mod values;
 
 pub use delivery::{DeliverySettings, DkimSettings, SmtpSettings, SmtpTls};
@@ -26,6 +27,7 @@ pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
 use env::{apply_env, one_line};
 pub use readers::{SubscribeSettings, TrustedProxy};
+pub use service::{LogFormat, LogSettings, ServeSettings, StoreSettings};
 pub use values::{CronExpr, Mailbox, TimeZone, WeekStart};
 
 /// Prefix of environment variables that override configuration keys.
@@ -89,6 +91,12 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     /// `[dkim]`: signing the digest e-mail.
     pub dkim: DkimSettings,
+    /// `[serve]`: graceful shutdown.
+    pub serve: ServeSettings,
+    /// `[log]`: log format.
+    pub log: LogSettings,
+    /// `[store]`: housekeeping.
+    pub store: StoreSettings,
     /// `[[feeds]]`: synced into the database at start.
     pub feeds: Vec<FeedSettings>,
 }
@@ -264,14 +272,25 @@ pub struct ScheduleSettings {
     pub digest: CronExpr,
     /// Send the digest of the week that just ended.
     pub send: CronExpr,
+    /// Housekeeping: prune old entries (daily).
+    pub prune: CronExpr,
+    /// A digest or send whose time passed while the daemon was down runs at start if it was
+    /// due at most this many hours ago; an older one is reported, not done.
+    pub catch_up_hours: u64,
+    /// Seconds a job's lease lasts without a heartbeat (another process may take the job over
+    /// after that).
+    pub lease_secs: u64,
 }
 
 impl Default for ScheduleSettings {
     fn default() -> Self {
         Self {
-            fetch: CronExpr::from_str("*/15 * * * *").expect("static cron"),
-            digest: CronExpr::from_str("0 6 * * Mon").expect("static cron"),
+            fetch: CronExpr::from_str("*/30 * * * *").expect("static cron"),
+            digest: CronExpr::from_str("0 7 * * Mon").expect("static cron"),
             send: CronExpr::from_str("0 8 * * Mon").expect("static cron"),
+            prune: CronExpr::from_str("30 3 * * *").expect("static cron"),
+            catch_up_hours: 24,
+            lease_secs: 60,
         }
     }
 }
@@ -365,6 +384,11 @@ impl Settings {
                 "site.base_url must be an http or https URL, got `{}`",
                 self.site.base_url
             )));
+        }
+        if self.schedule.lease_secs < 3 {
+            return Err(ConfigError::Invalid(
+                "schedule.lease_secs must be at least 3".into(),
+            ));
         }
         self.digest.validate()?;
         self.subscribe.validate()?;

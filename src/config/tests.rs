@@ -190,3 +190,44 @@ fn bad_digest_values_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn the_service_keys_have_their_defaults_and_take_overrides() {
+    let s = load("", &[]).unwrap();
+    assert_eq!(s.schedule.fetch.as_str(), "*/30 * * * *");
+    assert_eq!(s.schedule.digest.as_str(), "0 7 * * Mon");
+    assert_eq!(s.schedule.send.as_str(), "0 8 * * Mon");
+    assert_eq!(s.schedule.prune.as_str(), "30 3 * * *");
+    assert_eq!((s.schedule.catch_up_hours, s.schedule.lease_secs), (24, 60));
+    assert_eq!(s.serve.shutdown_secs, 20);
+    assert_eq!(s.log.format, LogFormat::Text);
+    assert_eq!(s.store.keep_days, 365);
+    let s = load(
+        "[log]\nformat = \"json\"\n[store]\nkeep_days = 30\n",
+        &[
+            ("CHRONICLE_SERVE__SHUTDOWN_SECS", "5"),
+            ("CHRONICLE_SCHEDULE__CATCH_UP_HOURS", "48"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(s.log.format, LogFormat::Json);
+    assert_eq!(
+        (
+            s.store.keep_days,
+            s.serve.shutdown_secs,
+            s.schedule.catch_up_hours
+        ),
+        (30, 5, 48)
+    );
+    let err = load("[log]\nformat = \"xml\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown variant `xml`"), "{err}");
+    let err = load("[schedule]\nlease_secs = 1\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "invalid configuration: schedule.lease_secs must be at least 3"
+    );
+}

@@ -21,6 +21,9 @@ use crate::domain::{Claimed, Outcome};
 use crate::store::deliveries::Tally;
 use crate::store::{self, Pool, StoreError, digests::DigestRecord};
 
+/// `SendReport::stopped` when a shutdown stopped the run (it is finished `stopped: shutdown`).
+pub const SHUTDOWN: &str = "shutdown";
+
 /// What a send run did.
 #[derive(Debug, Clone, Default)]
 pub struct SendReport {
@@ -96,35 +99,17 @@ struct Ctx {
 }
 
 /// Freezes `digest` (snapshotting its recipients on first call) and sends every due delivery.
-/// Safe to run again, and beside another run: sent deliveries are never claimed again.
+/// Safe to run again, and beside another run: sent deliveries are never claimed again. Once
+/// `cancel` is cancelled nothing more is claimed; the messages in flight finish and are
+/// recorded, and claimed messages not yet started go back to `pending`.
+#[tracing::instrument(skip_all, fields(week = %digest.week), err)]
 pub async fn send_digest(
     pool: &Pool,
     mailer: &Mailer,
     settings: &Arc<Settings>,
     digest: &DigestRecord,
     progress: &(dyn Fn(&Progress) + Send + Sync),
-) -> Result<SendReport, DeliverError> {
-    send_digest_until(
-        pool,
-        mailer,
-        settings,
-        digest,
-        progress,
-        CancellationToken::new(),
-    )
-    .await
-}
-
-/// [`send_digest`] until `stop` is cancelled: then nothing more is claimed, messages in flight
-/// finish and are recorded, and claimed messages not yet started go back to `pending`.
-#[tracing::instrument(skip_all, fields(week = %digest.week), err)]
-pub async fn send_digest_until(
-    pool: &Pool,
-    mailer: &Mailer,
-    settings: &Arc<Settings>,
-    digest: &DigestRecord,
-    progress: &(dyn Fn(&Progress) + Send + Sync),
-    stop: CancellationToken,
+    cancel: &CancellationToken,
 ) -> Result<SendReport, DeliverError> {
     let created = store::digests::freeze(pool, digest.id, Utc::now()).await?;
     if created > 0 {
@@ -144,7 +129,7 @@ pub async fn send_digest_until(
         composer,
         delivery: d,
         unreachable: Mutex::new(None),
-        stop,
+        stop: cancel.clone(),
     });
     let run = Run {
         pool,
@@ -192,7 +177,15 @@ async fn dispatch(
     if start.settled() {
         return Ok(SendReport::default());
     }
-    if let Err(e) = wait_for_relay(ctx).await {
+    // A relay that does not answer must not hold a shutdown up: nothing is claimed yet.
+    let relay = tokio::select! {
+        () = ctx.stop.cancelled() => return Ok(SendReport {
+            stopped: Some(SHUTDOWN.into()),
+            ..SendReport::default()
+        }),
+        r = wait_for_relay(ctx) => r,
+    };
+    if let Err(e) = relay {
         return match e {
             SendError::Unreachable(m) => Ok(SendReport {
                 stopped: Some(relay_down(ctx, &m)),
@@ -265,7 +258,7 @@ async fn dispatch(
 /// unreachable for `delivery.relay_down_secs`.
 fn stop_reason(ctx: &Ctx, down: Option<&(Instant, String)>) -> Option<String> {
     if ctx.stop.is_cancelled() {
-        return Some("shutting down; the rest stays pending for the next run".into());
+        return Some(SHUTDOWN.into());
     }
     let (since, err) = down?;
     (since.elapsed() >= Duration::from_secs(ctx.delivery.relay_down_secs))

@@ -12,5 +12,5 @@ mod relay;
 pub mod run;
 pub mod smtp;
 
-pub use deliver::{Progress, SendReport, send_digest, send_digest_until};
+pub use deliver::{Progress, SendReport, send_digest};
 pub use smtp::Mailer;

@@ -15,6 +15,11 @@ pub type Pool = sqlx::SqlitePool;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The versions of the migrations this binary carries.
+pub(crate) fn migrations() -> impl Iterator<Item = i64> {
+    MIGRATOR.iter().map(|m| m.version)
+}
+
 /// Opens (creating if needed) the database at `url` and applies pending migrations.
 #[tracing::instrument(skip_all, err)]
 pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, StoreError> {

@@ -11,6 +11,7 @@ mod csrf;
 mod error;
 mod feeds;
 mod forms;
+pub mod health;
 mod page;
 mod pages;
 mod templates;

@@ -7,11 +7,11 @@ use std::str::FromStr;
 use crate::delivery::{FAST, ledger, newsletter, readers};
 use crate::helpers::{Relay, RelayOptions, TestApp};
 
-const PASSWORD: &str = "s3cret-Pa55";
+pub(crate) const PASSWORD: &str = "s3cret-Pa55";
 
 /// A TLS relay (`mode`: starttls or tls) requiring `newsletter:PASSWORD`, and a Chronicle that
 /// trusts its certificate and logs in with credentials from the environment.
-fn tls_pair(tmp: &std::path::Path, mode: &'static str) -> (Relay, TestApp) {
+pub(crate) fn tls_pair(tmp: &std::path::Path, mode: &'static str) -> (Relay, TestApp) {
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
         .unwrap()

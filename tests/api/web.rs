@@ -1,7 +1,8 @@
 //! The web site, served by the real application on a random port.
 
-use chronicle::app::{App, Application};
+use chronicle::app::App;
 use chronicle::config::Settings;
+use chronicle::serve::Server;
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{FeedServer, SmtpServer, TestApp};
@@ -52,7 +53,7 @@ async fn archive_health_and_one_click_unsubscribe() {
 
     let settings = Settings::load(&t.config).unwrap();
     let app = App::build(settings).await.unwrap();
-    let server = Application::bind(app).await.unwrap();
+    let server = Server::bind(app).await.unwrap();
     let base = format!("http://127.0.0.1:{}", server.port());
     let stop = CancellationToken::new();
     let handle = tokio::spawn(server.run_until_stopped(stop.clone(), false));

@@ -1,6 +1,7 @@
 //! Test servers and the `TestApp` driver.
 
 pub mod blogs;
+pub mod daemon;
 mod feed_server;
 mod relay;
 pub mod seed;
@@ -239,7 +240,7 @@ pub async fn serve(
 ) {
     let settings = chronicle::config::Settings::load(&t.config).expect("settings");
     let app = chronicle::app::App::build(settings).await.expect("app");
-    let server = chronicle::app::Application::bind(app).await.expect("bind");
+    let server = chronicle::serve::Server::bind(app).await.expect("bind");
     let base = format!("http://127.0.0.1:{}", server.port());
     let stop = tokio_util::sync::CancellationToken::new();
     let handle = tokio::spawn(server.run_until_stopped(stop.clone(), false));
