@@ -19,6 +19,7 @@ pub mod domain;
 pub mod html;
 pub mod ingest;
 pub mod mail;
+pub mod monitor;
 pub mod store;
 pub mod stories;
 pub mod telemetry;

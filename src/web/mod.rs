@@ -4,6 +4,7 @@
 //! confirmation mail through the shared [`Mailer`]; never fetches feeds.
 
 mod address;
+pub mod admin;
 mod assets;
 mod cache;
 mod client_ip;
@@ -11,6 +12,7 @@ mod csrf;
 mod error;
 mod feeds;
 mod forms;
+mod metrics;
 mod page;
 mod pages;
 mod templates;
@@ -29,6 +31,7 @@ use crate::config::Settings;
 use crate::digest::Renderer;
 use crate::digest::render::RenderError;
 use crate::mail::Mailer;
+use crate::monitor::Metrics;
 use crate::store::Pool;
 
 pub use address::{AddressError, normalise as normalise_address};
@@ -51,6 +54,10 @@ pub struct AppState {
     site: Arc<Site>,
     /// The 404 and 500 pages, rendered at start.
     pages: Arc<error::ErrorPages>,
+    /// The dashboard, when a password is configured.
+    admin: Option<Arc<admin::Admin>>,
+    /// The metrics registry `/metrics` renders.
+    metrics: Metrics,
 }
 
 /// The site's own parts: templates, page cache, rate limiter.
@@ -89,9 +96,24 @@ impl AppState {
             mailer,
             site: Arc::new(site),
             pages: Arc::new(error::ErrorPages::default()),
+            admin: None,
+            metrics: Metrics::default(),
         };
         state.pages = Arc::new(error::render_pages(&state));
         Ok(state)
+    }
+
+    /// Adds the operator's parts: the app's metrics registry (for `/metrics`) and the
+    /// dashboard, which is on when `admin.password_hash` or `admin.password` is set and
+    /// starts its jobs through `jobs`.
+    pub fn with_ops(
+        mut self,
+        metrics: Metrics,
+        jobs: Arc<dyn admin::Jobs>,
+    ) -> Result<Self, admin::AuthError> {
+        self.metrics = metrics;
+        self.admin = admin::Admin::new(&self.settings.admin, jobs)?.map(Arc::new);
+        Ok(self)
     }
 }
 
@@ -123,6 +145,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(assets::css))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
+        .route("/static/admin.css", get(assets::admin_css))
+        .route("/metrics", get(metrics::metrics))
+        .merge(admin::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
