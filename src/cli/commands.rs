@@ -16,6 +16,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             return health(&settings).await;
         }
     }
+    if let Command::Admin(super::AdminCommand::HashPassword) = &cli.command {
+        return super::monitor::hash_password();
+    }
     let app = App::build(settings).await?;
     match cli.command {
         Command::Feeds(cmd) => feeds(&app, cmd).await,
@@ -32,6 +35,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             server.run_until_stopped(token, true).await
         }
         Command::Check(args) => check(&app, args.smtp).await,
+        Command::Status(args) => super::monitor::status(&app, args).await,
+        Command::Admin(super::AdminCommand::HashPassword) => super::monitor::hash_password(),
     }
 }
 

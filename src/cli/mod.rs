@@ -4,6 +4,7 @@ mod commands;
 mod digest;
 mod entries;
 mod feeds;
+mod monitor;
 mod send;
 mod subscribers;
 
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use monitor::{AdminCommand, StatusArgs};
 pub use send::{DeliveriesArgs, SendArgs};
 pub use subscribers::{ExportFormat, SubscribersCommand};
 
@@ -72,6 +74,12 @@ pub enum Command {
     Serve,
     /// Validate the configuration and the database, and print what Chronicle would do.
     Check(CheckArgs),
+    /// Show the service's health: feeds by health (and the failing ones), subscribers, the
+    /// last send, each job's last success.
+    Status(StatusArgs),
+    /// The organiser's dashboard (`/admin`).
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
 /// `feeds ...`

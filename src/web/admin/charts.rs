@@ -86,7 +86,7 @@ fn plot(
         Scale::Percent => format!("{v:.0}%"),
         Scale::Count => format!("{v:.0}"),
     };
-    let text = ("sans-serif", 13).into_font().color(&INK);
+    let text = ("sans-serif", 16).into_font().color(&INK);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -176,13 +176,13 @@ mod tests {
             assert!(svg.contains("class=\"series\""));
             assert!(svg.contains("currentColor"));
             assert!(!svg.contains("style="), "no inline style (the CSP forbids it)");
-            assert!(svg.contains(">W40<") && svg.contains(">W43<"), "labels: {svg}");
+            assert!(svg.contains(">\nW40\n<") && svg.contains(">\nW43\n<"), "labels: {svg}");
         }
     }
 
     #[test]
     fn percent_charts_read_in_percent() {
         let svg = draw("Fetch success", &weeks(&[100.0, 50.0]), Kind::Area, Scale::Percent);
-        assert!(svg.contains(">100%<") && svg.contains(">0%<"), "{svg}");
+        assert!(svg.contains(">\n100%\n<") && svg.contains(">\n0%\n<"), "{svg}");
     }
 }
