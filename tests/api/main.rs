@@ -12,6 +12,7 @@ mod delivery;
 mod delivery_crash;
 mod delivery_message;
 mod delivery_tls;
+mod dashboard;
 mod digest;
 mod end_to_end;
 mod entries;
