@@ -76,8 +76,9 @@ pub async fn totals(pool: &Pool) -> Result<Totals, StoreError> {
     })
 }
 
-/// Stories first seen in each span of `width` seconds starting at `start` (the first `spans`
-/// spans): one count per span, empty spans included.
+/// Stories published in each span of `width` seconds starting at `start` (the first `spans`
+/// spans): one count per span, empty spans included. Publication dates are what the digests
+/// go by (a post first seen late still belongs to its week).
 pub async fn stories_per_span(
     pool: &Pool,
     start: DateTime<Utc>,
@@ -85,8 +86,8 @@ pub async fn stories_per_span(
     spans: i64,
 ) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT (first_seen_at - $1) / $2 AS span, COUNT(*) FROM entries
-         WHERE duplicate_of IS NULL AND first_seen_at >= $1 AND first_seen_at < $1 + $2 * $3
+        "SELECT (published_at - $1) / $2 AS span, COUNT(*) FROM entries
+         WHERE duplicate_of IS NULL AND published_at >= $1 AND published_at < $1 + $2 * $3
          GROUP BY span",
     )
     .bind(ts(start))

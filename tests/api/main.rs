@@ -13,6 +13,7 @@ mod delivery_crash;
 mod delivery_message;
 mod delivery_tls;
 mod dashboard;
+mod dashboard_browser;
 mod digest;
 mod end_to_end;
 mod entries;
