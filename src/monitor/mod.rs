@@ -118,6 +118,17 @@ impl Metrics {
             describe_gauge!(names::SUBSCRIBERS, "Subscribers by status.");
             describe_gauge!(names::DELIVERIES, "Delivery ledger rows by status.");
             describe_gauge!(names::JOB_LAST_SUCCESS, "Unix time of each job's last success.");
+            // Counters exist from the start (at 0), so `rate()` and alerts work before the
+            // first fetch or send instead of seeing no series at all.
+            for result in ["updated", "unchanged", "failed"] {
+                metrics::counter!(names::FETCHES, "result" => result).increment(0);
+            }
+            for result in ["sent", "deferred", "failed"] {
+                metrics::counter!(names::MESSAGES, "result" => result).increment(0);
+            }
+            metrics::counter!(names::ENTRIES_STORED).increment(0);
+            metrics::counter!(names::STORIES_MERGED).increment(0);
+            metrics::counter!(names::DIGESTS_BUILT).increment(0);
         });
     }
 

@@ -526,6 +526,9 @@ async fn metrics_are_served_to_allowed_networks_or_with_the_token_only() {
     let site = Site::start(&t).await;
     let m = site.get("/metrics", None).await;
     assert_eq!(m.status, 200);
-    assert!(m.body.contains("chronicle_feeds{status=\"ok\"} 0") || m.body.contains("chronicle_feeds{status=\"ok\"} 0\n"), "{}", m.body);
+    assert_eq!(sample(&m.body, "chronicle_feeds", &[("status", "ok")]), Some(0.0), "{}", m.body);
+    assert_eq!(sample(&m.body, "chronicle_fetches_total", &[("result", "failed")]), Some(0.0));
+    assert_eq!(sample(&m.body, "chronicle_messages_total", &[("result", "sent")]), Some(0.0));
+    assert!(promtool(&m.body).status.success(), "an idle server's exposition lints too");
     site.stop().await;
 }

@@ -12,7 +12,8 @@ const GRID: RGBColor = RGBColor(1, 2, 4);
 /// The data: becomes the `series` class (the accent colour).
 const SERIES: RGBColor = RGBColor(1, 2, 5);
 
-const SIZE: (u32, u32) = (640, 260);
+/// Drawn at about the size they are shown (half the page's width), so the text stays legible.
+const SIZE: (u32, u32) = (520, 250);
 
 /// What a chart shows: a label under each point and its value.
 #[derive(Debug, Clone)]
@@ -72,12 +73,12 @@ fn plot(
         .margin(12)
         .x_label_area_size(30)
         .y_label_area_size(44)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)
         .map_err(|x| e(&x))?;
     let labels = series.labels.clone();
     let every = n.div_ceil(8).max(1);
     let x_label = move |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if i % every == 0 || *i + 1 == n => {
+        SegmentValue::CenterOf(i) if i % every == 0 => {
             labels.get(*i).cloned().unwrap_or_default()
         }
         _ => String::new(),
@@ -86,7 +87,7 @@ fn plot(
         Scale::Percent => format!("{v:.0}%"),
         Scale::Count => format!("{v:.0}"),
     };
-    let text = ("sans-serif", 16).into_font().color(&INK);
+    let text = ("sans-serif", 15).into_font().color(&INK);
     chart
         .configure_mesh()
         .disable_x_mesh()
