@@ -130,8 +130,7 @@ impl App {
             on_done(o);
         })
         .await;
-        self.metrics
-            .stored(report.new_entries, report.regrouped);
+        self.metrics.stored(report.new_entries, report.regrouped);
         // History for the dashboard; a failure to write it must not fail the fetch.
         let now = Utc::now();
         if let Err(e) = store::admin::add_fetches(&self.pool, counts, now).await {
@@ -236,7 +235,9 @@ impl web::admin::Jobs for App {
                     r.sent,
                     r.deferred,
                     r.failed,
-                    r.stopped.map(|s| format!(", stopped: {s}")).unwrap_or_default()
+                    r.stopped
+                        .map(|s| format!(", stopped: {s}"))
+                        .unwrap_or_default()
                 ),
             })
         })

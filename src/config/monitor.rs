@@ -111,7 +111,9 @@ mod tests {
     fn secrets_are_redacted_and_bad_hashes_refused() {
         let a = AdminSettings {
             password: Some("hunter2".into()),
-            password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into()),
+            password_hash: Some(
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+            ),
             ..AdminSettings::default()
         };
         assert!(!format!("{a:?}").contains("hunter2"));

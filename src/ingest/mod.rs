@@ -85,7 +85,8 @@ pub async fn fetch_feeds(
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = sem.acquire_owned().await.ok();
                 let started = std::time::Instant::now();
-                let mut out = refresh::refresh_feed(&pool, &fetcher, &writer, &settings, &feed).await;
+                let mut out =
+                    refresh::refresh_feed(&pool, &fetcher, &writer, &settings, &feed).await;
                 out.elapsed = started.elapsed();
                 out
             });

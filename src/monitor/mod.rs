@@ -15,7 +15,9 @@ pub mod status;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 use crate::store::stats::ByStatus;
 
@@ -107,17 +109,30 @@ impl Metrics {
         use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
         self.with(|| {
             describe_counter!(names::FETCHES, "Feed fetches by result.");
-            describe_histogram!(names::FETCH_DURATION, Unit::Seconds, "Time to refresh one feed.");
+            describe_histogram!(
+                names::FETCH_DURATION,
+                Unit::Seconds,
+                "Time to refresh one feed."
+            );
             describe_counter!(names::ENTRIES_STORED, "New entries stored.");
-            describe_counter!(names::STORIES_MERGED, "Entries regrouped into another story.");
+            describe_counter!(
+                names::STORIES_MERGED,
+                "Entries regrouped into another story."
+            );
             describe_counter!(names::DIGESTS_BUILT, "Digests built.");
             describe_counter!(names::MESSAGES, "Digest messages by result of the attempt.");
             describe_histogram!(names::SEND_DURATION, Unit::Seconds, "Time of one send run.");
-            describe_gauge!(names::SEND_RATE, "Messages per second of the last send run.");
+            describe_gauge!(
+                names::SEND_RATE,
+                "Messages per second of the last send run."
+            );
             describe_gauge!(names::FEEDS, "Feeds by health.");
             describe_gauge!(names::SUBSCRIBERS, "Subscribers by status.");
             describe_gauge!(names::DELIVERIES, "Delivery ledger rows by status.");
-            describe_gauge!(names::JOB_LAST_SUCCESS, "Unix time of each job's last success.");
+            describe_gauge!(
+                names::JOB_LAST_SUCCESS,
+                "Unix time of each job's last success."
+            );
             // Counters exist from the start (at 0), so `rate()` and alerts work before the
             // first fetch or send instead of seeing no series at all.
             for result in ["updated", "unchanged", "failed"] {
@@ -171,7 +186,10 @@ impl Metrics {
     pub fn set_facts(&self, facts: &status::Facts) {
         let set = |name: &'static str, known: &[&'static str], rows: &ByStatus| {
             for status in known {
-                let n = rows.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+                let n = rows
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
                 metrics::gauge!(name, "status" => *status).set(n as f64);
             }
             for (status, n) in rows.iter().filter(|(s, _)| !known.contains(&s.as_str())) {

@@ -129,7 +129,10 @@ fn counts(rows: &ByStatus) -> String {
 }
 
 fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map_or_else(
+        || "never".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// The facts as lines for a person.
@@ -158,7 +161,11 @@ pub fn to_text(f: &Facts) -> String {
             "last send:    {} started {}, {}: {} sent, {} failed, {} skipped, {} pending",
             s.week,
             when(s.started),
-            if s.finished.is_some() { "finished" } else { "NOT finished" },
+            if s.finished.is_some() {
+                "finished"
+            } else {
+                "NOT finished"
+            },
             s.tally.sent,
             s.tally.failed,
             s.tally.skipped,
@@ -167,7 +174,11 @@ pub fn to_text(f: &Facts) -> String {
         None => out.push("last send:    none yet".into()),
     }
     for job in ["fetch", "digest", "send"] {
-        let at = f.last_success.iter().find(|(j, _)| j == job).map(|(_, t)| *t);
+        let at = f
+            .last_success
+            .iter()
+            .find(|(j, _)| j == job)
+            .map(|(_, t)| *t);
         out.push(format!("last {job:<8} {}", when(at)));
     }
     out.join("\n") + "\n"

@@ -17,12 +17,14 @@ pub async fn create_session(
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(token_hash)
-        .bind(ts(now))
-        .bind(ts(expires))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO admin_sessions (token_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token_hash)
+    .bind(ts(now))
+    .bind(ts(expires))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -27,7 +27,11 @@ pub async fn split_apart(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, StoreError> {
     let members = store::stories::story_of(pool, entry).await?;
-    let others: Vec<i64> = members.iter().map(|m| m.id).filter(|m| *m != entry).collect();
+    let others: Vec<i64> = members
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| *m != entry)
+        .collect();
     if others.is_empty() {
         return Ok(others);
     }

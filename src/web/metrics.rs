@@ -27,7 +27,10 @@ fn bearer_ok(headers: &HeaderMap, expected: Option<&str>) -> bool {
     else {
         return false;
     };
-    let (a, b) = (Sha256::digest(given.trim().as_bytes()), Sha256::digest(expected.as_bytes()));
+    let (a, b) = (
+        Sha256::digest(given.trim().as_bytes()),
+        Sha256::digest(expected.as_bytes()),
+    );
     a.ct_eq(&b).into()
 }
 
@@ -42,7 +45,10 @@ pub async fn metrics(
     let allowed = settings.metrics.allow.iter().any(|n| n.contains(ip))
         || bearer_ok(&headers, settings.metrics.token.as_deref());
     if !allowed {
-        return (StatusCode::FORBIDDEN, "forbidden: see metrics.allow and metrics.token\n")
+        return (
+            StatusCode::FORBIDDEN,
+            "forbidden: see metrics.allow and metrics.token\n",
+        )
             .into_response();
     }
     match crate::monitor::status::gather(&state.pool, settings).await {
@@ -77,7 +83,10 @@ mod tests {
         assert!(!bearer_ok(&h("Bearer s3cre"), Some("s3cret")));
         assert!(!bearer_ok(&h("Basic s3cret"), Some("s3cret")));
         assert!(!bearer_ok(&HeaderMap::new(), Some("s3cret")));
-        assert!(!bearer_ok(&h("Bearer "), Some("")), "an empty token opens nothing");
+        assert!(
+            !bearer_ok(&h("Bearer "), Some("")),
+            "an empty token opens nothing"
+        );
         assert!(!bearer_ok(&h("Bearer x"), None));
     }
 }

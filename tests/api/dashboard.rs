@@ -16,9 +16,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// Settings for a served site with the dashboard on.
 pub fn admin_config(extra: &str) -> String {
-    format!(
-        "\n[web]\nbind = \"127.0.0.1:0\"\n\n[admin]\npassword = \"{PASSWORD}\"\n{extra}"
-    )
+    format!("\n[web]\nbind = \"127.0.0.1:0\"\n\n[admin]\npassword = \"{PASSWORD}\"\n{extra}")
 }
 
 /// An Atom feed of `items` (guid, title, link, day) published in the last complete week (the
@@ -75,7 +73,12 @@ pub fn set_cookie(a: &Answer, name: &str) -> Option<String> {
 pub async fn sign_in(site: &Site) -> Organiser {
     let (v, _) = site.visit("/admin/login").await;
     let a = site
-        .post("/admin/login", &[("password", PASSWORD), ("csrf", &v.csrf)], Some(&v.cookie), &[])
+        .post(
+            "/admin/login",
+            &[("password", PASSWORD), ("csrf", &v.csrf)],
+            Some(&v.cookie),
+            &[],
+        )
         .await;
     assert_eq!(a.status, 303, "{}", a.body);
     let session = set_cookie(&a, "chronicle_admin").expect("a session cookie");
@@ -91,7 +94,11 @@ impl Organiser {
     pub async fn page(&self, site: &Site, path: &str) -> String {
         let a = site.get(path, Some(&self.cookie)).await;
         assert_eq!(a.status, 200, "{path}: {}", a.body);
-        assert_eq!(csrf_field(&a.body).as_deref(), Some(self.csrf.as_str()), "{path}: forms carry the token");
+        assert_eq!(
+            csrf_field(&a.body).as_deref(),
+            Some(self.csrf.as_str()),
+            "{path}: forms carry the token"
+        );
         a.body
     }
 
@@ -117,30 +124,60 @@ async fn sign_in_checks_the_hash_limits_attempts_and_sets_a_strict_cookie() {
     let t = TestApp::new(25, &admin_config("login_attempts_per_minute = 3\n"));
     let site = Site::start(&t).await;
     let a = site.get("/admin", None).await;
-    assert_eq!((a.status, a.headers["location"].to_str().unwrap()), (303, "/admin/login"));
+    assert_eq!(
+        (a.status, a.headers["location"].to_str().unwrap()),
+        (303, "/admin/login")
+    );
     let (v, page) = site.visit("/admin/login").await;
     assert!(page.body.contains("type=\"password\""), "{}", page.body);
     // Not linked from the public pages.
     assert!(!site.get("/", None).await.body.contains("/admin"));
 
     let wrong = site
-        .post("/admin/login", &[("password", "correct horse"), ("csrf", &v.csrf)], Some(&v.cookie), &[])
+        .post(
+            "/admin/login",
+            &[("password", "correct horse"), ("csrf", &v.csrf)],
+            Some(&v.cookie),
+            &[],
+        )
         .await;
     assert_eq!(wrong.status, 401);
-    assert!(wrong.body.contains("That password is not right."), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("That password is not right."),
+        "{}",
+        wrong.body
+    );
     assert!(set_cookie(&wrong, "chronicle_admin").is_none());
     let no_csrf = site
-        .post("/admin/login", &[("password", PASSWORD)], Some(&v.cookie), &[])
+        .post(
+            "/admin/login",
+            &[("password", PASSWORD)],
+            Some(&v.cookie),
+            &[],
+        )
         .await;
     assert_eq!(no_csrf.status, 403, "no CSRF token, no sign-in");
     assert!(set_cookie(&no_csrf, "chronicle_admin").is_none());
 
     let ok = site
-        .post("/admin/login", &[("password", PASSWORD), ("csrf", &v.csrf)], Some(&v.cookie), &[])
+        .post(
+            "/admin/login",
+            &[("password", PASSWORD), ("csrf", &v.csrf)],
+            Some(&v.cookie),
+            &[],
+        )
         .await;
-    assert_eq!((ok.status, ok.headers["location"].to_str().unwrap()), (303, "/admin"));
+    assert_eq!(
+        (ok.status, ok.headers["location"].to_str().unwrap()),
+        (303, "/admin")
+    );
     let cookie = set_cookie(&ok, "chronicle_admin").unwrap();
-    let token = cookie.split(';').next().unwrap().trim_start_matches("chronicle_admin=").to_string();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("chronicle_admin=")
+        .to_string();
     assert_eq!(token.len(), 32);
     assert_eq!(
         cookie,
@@ -161,7 +198,12 @@ async fn sign_in_checks_the_hash_limits_attempts_and_sets_a_strict_cookie() {
 
     // Three attempts a minute from one address: the fourth is refused, even with the password.
     let limited = site
-        .post("/admin/login", &[("password", PASSWORD), ("csrf", &v.csrf)], Some(&v.cookie), &[])
+        .post(
+            "/admin/login",
+            &[("password", PASSWORD), ("csrf", &v.csrf)],
+            Some(&v.cookie),
+            &[],
+        )
         .await;
     assert_eq!(limited.status, 429, "{}", limited.body);
     assert_eq!(limited.headers["retry-after"], "60");
@@ -185,7 +227,12 @@ async fn a_hashed_password_works_https_cookies_are_secure_and_no_password_means_
     // `admin hash-password` reads the password on stdin and prints the PHC string.
     let off = TestApp::new(25, "\n[web]\nbind = \"127.0.0.1:0\"\n");
     let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
-        .args(["--config", off.config.to_str().unwrap(), "admin", "hash-password"])
+        .args([
+            "--config",
+            off.config.to_str().unwrap(),
+            "admin",
+            "hash-password",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -195,24 +242,42 @@ async fn a_hashed_password_works_https_cookies_are_secure_and_no_password_means_
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let hash = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
     assert!(!hash.contains(PASSWORD));
 
     let site = Site::start(&off).await;
-    assert_eq!(site.get("/admin", None).await.status, 404, "no password: no dashboard");
+    assert_eq!(
+        site.get("/admin", None).await.status,
+        404,
+        "no password: no dashboard"
+    );
     assert_eq!(site.get("/admin/login", None).await.status, 404);
     site.stop().await;
 
     let t = TestApp::new(
         25,
-        &format!("\n[web]\nbind = \"127.0.0.1:0\"\n\n[admin]\npassword_hash = \"{hash}\"\nsession_hours = 2\n"),
+        &format!(
+            "\n[web]\nbind = \"127.0.0.1:0\"\n\n[admin]\npassword_hash = \"{hash}\"\nsession_hours = 2\n"
+        ),
     );
     let text = std::fs::read_to_string(&t.config).unwrap();
-    std::fs::write(&t.config, text.replace("http://chronicle.test/", "https://chronicle.test/")).unwrap();
+    std::fs::write(
+        &t.config,
+        text.replace("http://chronicle.test/", "https://chronicle.test/"),
+    )
+    .unwrap();
     let site = Site::start(&t).await;
     let (v, _) = site.visit("/admin/login").await;
     let ok = site
-        .post("/admin/login", &[("password", PASSWORD), ("csrf", &v.csrf)], Some(&v.cookie), &[])
+        .post(
+            "/admin/login",
+            &[("password", PASSWORD), ("csrf", &v.csrf)],
+            Some(&v.cookie),
+            &[],
+        )
         .await;
     assert_eq!(ok.status, 303);
     let cookie = set_cookie(&ok, "chronicle_admin").unwrap();
@@ -221,9 +286,18 @@ async fn a_hashed_password_works_https_cookies_are_secure_and_no_password_means_
         "{cookie}"
     );
     // A bad hash in the file is one clear line, not a start with an open door.
-    std::fs::write(&t.config, std::fs::read_to_string(&t.config).unwrap().replace(&hash, "hunter2")).unwrap();
+    std::fs::write(
+        &t.config,
+        std::fs::read_to_string(&t.config)
+            .unwrap()
+            .replace(&hash, "hunter2"),
+    )
+    .unwrap();
     let err = t.fails(&["status"]);
-    assert!(err.contains("admin.password_hash is not a PHC string"), "{err}");
+    assert!(
+        err.contains("admin.password_hash is not a PHC string"),
+        "{err}"
+    );
     site.stop().await;
 }
 
@@ -248,7 +322,11 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         if n != name {
             return None;
         }
-        let got: Vec<&str> = rest.trim_end_matches('}').split(',').filter(|s| !s.is_empty()).collect();
+        let got: Vec<&str> = rest
+            .trim_end_matches('}')
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .collect();
         let want: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
         (got.len() == want.len() && want.iter().all(|w| got.contains(&w.as_str())))
             .then(|| value.parse().ok())
@@ -259,7 +337,12 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 fn promtool(text: &str) -> std::process::Output {
     let bin = ["/usr/bin/promtool", "promtool"]
         .into_iter()
-        .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
         .expect("promtool is needed: apt-get install prometheus (scripts/test does)");
     let mut child = Command::new(bin)
         .args(["check", "metrics"])
@@ -269,7 +352,12 @@ fn promtool(text: &str) -> std::process::Output {
         .spawn()
         .unwrap();
     use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -279,39 +367,75 @@ async fn dashboard_pages_show_real_fetches_and_sends_and_metrics_pass_promtool()
     let tmp = tempfile::tempdir().unwrap();
     let relay = Relay::start(tmp.path());
     let t = TestApp::new(relay.port, &admin_config(""));
-    let ada = week_feed(&feeds, "ada.xml", "Ada writes", &[
-        ("a1", "Shipping the new parser", "http://ada.test/parser", 1),
-        ("a2", "Notes from the meetup", "http://ada.test/meetup", 3),
-    ]);
-    let bob = week_feed(&feeds, "bob.xml", "Bob's blog", &[
-        ("b1", "Why we moved to SQLite", "http://bob.test/sqlite", 4),
-    ]);
+    let ada = week_feed(
+        &feeds,
+        "ada.xml",
+        "Ada writes",
+        &[
+            ("a1", "Shipping the new parser", "http://ada.test/parser", 1),
+            ("a2", "Notes from the meetup", "http://ada.test/meetup", 3),
+        ],
+    );
+    let bob = week_feed(
+        &feeds,
+        "bob.xml",
+        "Bob's blog",
+        &[("b1", "Why we moved to SQLite", "http://bob.test/sqlite", 4)],
+    );
     t.ok(&["feeds", "add", "--no-check", &ada]);
     t.ok(&["feeds", "add", "--no-check", &bob]);
     t.ok(&["feeds", "add", "--no-check", &feeds.feed_url("gone.xml")]);
     feeds.set_missing("gone.xml", true);
-    t.ok(&["subscribers", "add", "reader@example.org", "bounce@example.org"]);
+    t.ok(&[
+        "subscribers",
+        "add",
+        "reader@example.org",
+        "bounce@example.org",
+    ]);
     let site = Site::start(&t).await;
     let org = sign_in(&site).await;
 
     // "Fetch now" for each feed, from the dashboard (the server's own process and metrics).
     for suffix in ["ada.xml", "bob.xml", "gone.xml"] {
         let id = feed_id(&t, suffix).await.to_string();
-        let a = org.post(&site, &format!("/admin/feeds/{id}/fetch"), &[]).await;
-        assert_eq!((a.status, a.headers["location"].to_str().unwrap()), (303, "/admin/feeds?notice=fetched"));
+        let a = org
+            .post(&site, &format!("/admin/feeds/{id}/fetch"), &[])
+            .await;
+        assert_eq!(
+            (a.status, a.headers["location"].to_str().unwrap()),
+            (303, "/admin/feeds?notice=fetched")
+        );
     }
     let feeds_page = org.page(&site, "/admin/feeds?notice=fetched").await;
-    assert!(feeds_page.contains("<p class=\"notice\" role=\"status\">Fetched:"), "{feeds_page}");
+    assert!(
+        feeds_page.contains("<p class=\"notice\" role=\"status\">Fetched:"),
+        "{feeds_page}"
+    );
     let gone_at = feeds_page.find("gone.xml").unwrap();
-    assert!(gone_at < feeds_page.find("ada.xml").unwrap(), "the failing feed comes first");
-    assert!(feeds_page.contains("<span class=\"pill erroring\">erroring</span>"), "{feeds_page}");
-    assert!(feeds_page.contains("404"), "the error in plain words: {feeds_page}");
+    assert!(
+        gone_at < feeds_page.find("ada.xml").unwrap(),
+        "the failing feed comes first"
+    );
+    assert!(
+        feeds_page.contains("<span class=\"pill erroring\">erroring</span>"),
+        "{feeds_page}"
+    );
+    assert!(
+        feeds_page.contains("404"),
+        "the error in plain words: {feeds_page}"
+    );
     assert_eq!(feeds_page.matches("Fetch now").count(), 3);
 
     // The send, resumed from the dashboard in the background: one accepted, one 550.
-    let week = DigestWeek::last_complete(chrono::Utc::now(), chrono_tz::UTC, chrono::Weekday::Mon).to_string();
-    let a = org.post(&site, &format!("/admin/sends/{week}/resume"), &[]).await;
-    assert_eq!(a.headers["location"].to_str().unwrap(), "/admin/sends?notice=resuming");
+    let week = DigestWeek::last_complete(chrono::Utc::now(), chrono_tz::UTC, chrono::Weekday::Mon)
+        .to_string();
+    let a = org
+        .post(&site, &format!("/admin/sends/{week}/resume"), &[])
+        .await;
+    assert_eq!(
+        a.headers["location"].to_str().unwrap(),
+        "/admin/sends?notice=resuming"
+    );
     let pool = t.pool().await;
     eventually("the send to settle", || {
         let pool = pool.clone();
@@ -322,36 +446,73 @@ async fn dashboard_pages_show_real_fetches_and_sends_and_metrics_pass_promtool()
             .fetch_one(&pool)
             .await
             .unwrap();
-            let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries").fetch_one(&pool).await.unwrap();
+            let all: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
             all == 2 && open == 0
         }
     })
     .await;
     eventually("the send job to finish", || async {
-        !org.page(&site, "/admin/sends").await.contains("A send is running")
+        !org.page(&site, "/admin/sends")
+            .await
+            .contains("A send is running")
     })
     .await;
     let sends = org.page(&site, "/admin/sends").await;
     assert!(sends.contains(&format!("<h2>{week}</h2>")), "{sends}");
-    assert!(sends.contains("<span class=\"pill ok\">1 sent</span>"), "{sends}");
-    assert!(sends.contains("<span class=\"pill failing\">1 failed</span>"), "{sends}");
-    assert!(sends.contains("bounce@example.org") && sends.contains("550 5.1.1"), "the SMTP reply: {sends}");
+    assert!(
+        sends.contains("<span class=\"pill ok\">1 sent</span>"),
+        "{sends}"
+    );
+    assert!(
+        sends.contains("<span class=\"pill failing\">1 failed</span>"),
+        "{sends}"
+    );
+    assert!(
+        sends.contains("bounce@example.org") && sends.contains("550 5.1.1"),
+        "the SMTP reply: {sends}"
+    );
 
     let overview = org.page(&site, "/admin").await;
-    for chart in ["Stories per week", "Fetch success per day", "Confirmed subscribers"] {
-        assert!(overview.contains(&format!("<svg role=\"img\" aria-label=\"{chart}\"")), "{chart}: {overview}");
+    for chart in [
+        "Stories per week",
+        "Fetch success per day",
+        "Confirmed subscribers",
+    ] {
+        assert!(
+            overview.contains(&format!("<svg role=\"img\" aria-label=\"{chart}\"")),
+            "{chart}: {overview}"
+        );
     }
-    assert!(overview.contains("<span class=\"big\">3</span> feeds"), "{overview}");
-    assert!(overview.contains("<span class=\"big\">2</span> confirmed subscribers"), "{overview}");
-    assert!(overview.contains("<span class=\"big\">3</span> stories"), "{overview}");
+    assert!(
+        overview.contains("<span class=\"big\">3</span> feeds"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<span class=\"big\">2</span> confirmed subscribers"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("<span class=\"big\">3</span> stories"),
+        "{overview}"
+    );
     assert!(overview.contains("1 feed in trouble"), "{overview}");
     let subs = org.page(&site, "/admin/subscribers").await;
-    assert!(subs.contains("reader@example.org") && subs.contains("<span class=\"pill ok\">2 confirmed</span>"), "{subs}");
+    assert!(
+        subs.contains("reader@example.org")
+            && subs.contains("<span class=\"pill ok\">2 confirmed</span>"),
+        "{subs}"
+    );
 
     // /metrics, from loopback: promtool's lint passes and the values are exact.
     let m = site.get("/metrics", None).await;
     assert_eq!(m.status, 200);
-    assert_eq!(m.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    assert_eq!(
+        m.headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
     let lint = promtool(&m.body);
     assert!(
         lint.status.success(),
@@ -366,7 +527,10 @@ async fn dashboard_pages_show_real_fetches_and_sends_and_metrics_pass_promtool()
     assert_eq!(v("chronicle_fetches_total", &[("result", "updated")]), 2.0);
     assert_eq!(v("chronicle_fetches_total", &[("result", "failed")]), 1.0);
     assert_eq!(v("chronicle_fetch_duration_seconds_count", &[]), 3.0);
-    assert_eq!(v("chronicle_fetch_duration_seconds_bucket", &[("le", "+Inf")]), 3.0);
+    assert_eq!(
+        v("chronicle_fetch_duration_seconds_bucket", &[("le", "+Inf")]),
+        3.0
+    );
     assert!(v("chronicle_fetch_duration_seconds_bucket", &[("le", "0.05")]) <= 3.0);
     assert_eq!(v("chronicle_entries_stored_total", &[]), 3.0);
     assert_eq!(v("chronicle_digests_built_total", &[]), 1.0);
@@ -382,7 +546,10 @@ async fn dashboard_pages_show_real_fetches_and_sends_and_metrics_pass_promtool()
     assert_eq!(v("chronicle_deliveries", &[("status", "failed")]), 1.0);
     let now = chrono::Utc::now().timestamp() as f64;
     for job in ["fetch", "digest", "send"] {
-        let at = v("chronicle_job_last_success_timestamp_seconds", &[("job", job)]);
+        let at = v(
+            "chronicle_job_last_success_timestamp_seconds",
+            &[("job", job)],
+        );
         assert!((now - at).abs() < 120.0, "{job}: {at} vs {now}");
     }
     // Every histogram has the configured buckets.
@@ -392,16 +559,36 @@ async fn dashboard_pages_show_real_fetches_and_sends_and_metrics_pass_promtool()
 
     // The same facts on the command line.
     let status = t.ok(&["status"]);
-    assert!(status.contains("feeds:        3 (1 erroring, 2 ok)"), "{status}");
+    assert!(
+        status.contains("feeds:        3 (1 erroring, 2 ok)"),
+        "{status}"
+    );
     assert!(status.contains("subscribers:  2 confirmed"), "{status}");
-    assert!(status.contains(&format!("last send:    {week} started")), "{status}");
-    assert!(status.contains("finished: 1 sent, 1 failed, 0 skipped, 0 pending"), "{status}");
+    assert!(
+        status.contains(&format!("last send:    {week} started")),
+        "{status}"
+    );
+    assert!(
+        status.contains("finished: 1 sent, 1 failed, 0 skipped, 0 pending"),
+        "{status}"
+    );
     let json: serde_json::Value = serde_json::from_str(&t.ok(&["status", "--json"])).unwrap();
-    assert_eq!(json["feeds"], serde_json::json!([["erroring", 1], ["ok", 2]]));
-    assert_eq!(json["totals"], serde_json::json!({"entries": 3, "stories": 3, "digests": 1}));
+    assert_eq!(
+        json["feeds"],
+        serde_json::json!([["erroring", 1], ["ok", 2]])
+    );
+    assert_eq!(
+        json["totals"],
+        serde_json::json!({"entries": 3, "stories": 3, "digests": 1})
+    );
     assert_eq!(json["last_send"]["tally"]["failed"], 1);
     assert_eq!(json["troubled_feeds"][0]["errors"], 1);
-    assert!(json["troubled_feeds"][0]["url"].as_str().unwrap().ends_with("gone.xml"));
+    assert!(
+        json["troubled_feeds"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("gone.xml")
+    );
     site.stop().await;
 }
 
@@ -410,14 +597,24 @@ async fn the_editors_controls_pin_exclude_split_and_write_the_intro() {
     let feeds = FeedServer::start();
     let t = TestApp::new(25, &admin_config(""));
     // Bob re-posted Ada's parser post (same link): one story of two entries.
-    let ada = week_feed(&feeds, "ada.xml", "Ada writes", &[
-        ("a1", "Shipping the new parser", "http://ada.test/parser", 1),
-        ("a2", "Notes from the meetup", "http://ada.test/meetup", 3),
-    ]);
-    let bob = week_feed(&feeds, "bob.xml", "Bob's blog", &[
-        ("b1", "Ada ships a parser", "http://ada.test/parser", 2),
-        ("b2", "Why we moved to SQLite", "http://bob.test/sqlite", 4),
-    ]);
+    let ada = week_feed(
+        &feeds,
+        "ada.xml",
+        "Ada writes",
+        &[
+            ("a1", "Shipping the new parser", "http://ada.test/parser", 1),
+            ("a2", "Notes from the meetup", "http://ada.test/meetup", 3),
+        ],
+    );
+    let bob = week_feed(
+        &feeds,
+        "bob.xml",
+        "Bob's blog",
+        &[
+            ("b1", "Ada ships a parser", "http://ada.test/parser", 2),
+            ("b2", "Why we moved to SQLite", "http://bob.test/sqlite", 4),
+        ],
+    );
     t.ok(&["feeds", "add", "--no-check", &ada]);
     t.ok(&["feeds", "add", "--no-check", &bob]);
     t.ok(&["fetch"]);
@@ -441,7 +638,10 @@ async fn the_editors_controls_pin_exclude_split_and_write_the_intro() {
     );
     let page = org.page(&site, "/admin/digest").await;
     assert!(page.contains("3 stories"), "{page}");
-    assert!(page.contains("Also: <strong>Ada ships a parser</strong> on Bob"), "{page}");
+    assert!(
+        page.contains("Also: <strong>Ada ships a parser</strong> on Bob"),
+        "{page}"
+    );
     let first = |page: &str| {
         let at = page.find("<article").unwrap();
         page[at..].split("</article>").next().unwrap().to_string()
@@ -450,46 +650,113 @@ async fn the_editors_controls_pin_exclude_split_and_write_the_intro() {
 
     // Without the CSRF token, nothing changes.
     let forged = site
-        .post("/admin/digest/pick", &[("entry", &sqlite.to_string()), ("action", "pin")], Some(&org.cookie), &[])
+        .post(
+            "/admin/digest/pick",
+            &[("entry", &sqlite.to_string()), ("action", "pin")],
+            Some(&org.cookie),
+            &[],
+        )
         .await;
     assert_eq!(forged.status, 403);
     let no_session = site
-        .post("/admin/digest/pick", &[("entry", &sqlite.to_string()), ("action", "pin"), ("csrf", &org.csrf)], None, &[])
+        .post(
+            "/admin/digest/pick",
+            &[
+                ("entry", &sqlite.to_string()),
+                ("action", "pin"),
+                ("csrf", &org.csrf),
+            ],
+            None,
+            &[],
+        )
         .await;
     assert_eq!(no_session.status, 401);
     assert!(!first(&org.page(&site, "/admin/digest").await).contains("Pinned"));
 
     // Pin: the story leads, marked.
-    let a = org.post(&site, "/admin/digest/pick", &[("entry", &sqlite.to_string()), ("action", "pin")]).await;
-    assert_eq!(a.headers["location"].to_str().unwrap(), "/admin/digest?notice=pinned");
+    let a = org
+        .post(
+            &site,
+            "/admin/digest/pick",
+            &[("entry", &sqlite.to_string()), ("action", "pin")],
+        )
+        .await;
+    assert_eq!(
+        a.headers["location"].to_str().unwrap(),
+        "/admin/digest?notice=pinned"
+    );
     let page = org.page(&site, "/admin/digest?notice=pinned").await;
     let lead = first(&page);
-    assert!(lead.contains(&format!("id=\"story-{sqlite}\"")) && lead.contains("<span class=\"pill pin\">Pinned</span>"), "{lead}");
+    assert!(
+        lead.contains(&format!("id=\"story-{sqlite}\""))
+            && lead.contains("<span class=\"pill pin\">Pinned</span>"),
+        "{lead}"
+    );
     assert!(page.contains("Pinned: the story leads the digest."));
 
     // Exclude, then include again.
-    org.post(&site, "/admin/digest/pick", &[("entry", &parser.to_string()), ("action", "exclude")]).await;
+    org.post(
+        &site,
+        "/admin/digest/pick",
+        &[("entry", &parser.to_string()), ("action", "exclude")],
+    )
+    .await;
     let page = org.page(&site, "/admin/digest").await;
-    assert!(page.contains("2 stories") && page.contains("<h2>Excluded</h2>"), "{page}");
-    org.post(&site, "/admin/digest/pick", &[("entry", &parser.to_string()), ("action", "include")]).await;
+    assert!(
+        page.contains("2 stories") && page.contains("<h2>Excluded</h2>"),
+        "{page}"
+    );
+    org.post(
+        &site,
+        "/admin/digest/pick",
+        &[("entry", &parser.to_string()), ("action", "include")],
+    )
+    .await;
     assert!(org.page(&site, "/admin/digest").await.contains("3 stories"));
 
     // Split the wrong merge: the copy becomes a story of its own, for good.
-    let a = org.post(&site, "/admin/digest/split", &[("entry", &copy.to_string())]).await;
-    assert_eq!(a.headers["location"].to_str().unwrap(), "/admin/digest?notice=split");
+    let a = org
+        .post(
+            &site,
+            "/admin/digest/split",
+            &[("entry", &copy.to_string())],
+        )
+        .await;
+    assert_eq!(
+        a.headers["location"].to_str().unwrap(),
+        "/admin/digest?notice=split"
+    );
     let page = org.page(&site, "/admin/digest").await;
-    assert!(page.contains("4 stories") && page.contains(&format!("id=\"story-{copy}\"")), "{page}");
-    let apart: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM story_overrides WHERE entry_id = ? AND together = 0")
-        .bind(copy)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert!(
+        page.contains("4 stories") && page.contains(&format!("id=\"story-{copy}\"")),
+        "{page}"
+    );
+    let apart: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM story_overrides WHERE entry_id = ? AND together = 0",
+    )
+    .bind(copy)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(apart, 1);
 
     // The intro: saved, shown, and what `digest` renders.
-    let a = org.post(&site, "/admin/digest/intro", &[("intro", "A **big** week.")]).await;
-    assert_eq!(a.headers["location"].to_str().unwrap(), "/admin/digest?notice=intro");
-    assert!(org.page(&site, "/admin/digest").await.contains(">A **big** week.</textarea>"));
+    let a = org
+        .post(
+            &site,
+            "/admin/digest/intro",
+            &[("intro", "A **big** week.")],
+        )
+        .await;
+    assert_eq!(
+        a.headers["location"].to_str().unwrap(),
+        "/admin/digest?notice=intro"
+    );
+    assert!(
+        org.page(&site, "/admin/digest")
+            .await
+            .contains(">A **big** week.</textarea>")
+    );
     let text = t.ok(&["digest", "--format", "markdown"]);
     assert!(text.contains("A **big** week."), "{text}");
     site.stop().await;
@@ -526,9 +793,23 @@ async fn metrics_are_served_to_allowed_networks_or_with_the_token_only() {
     let site = Site::start(&t).await;
     let m = site.get("/metrics", None).await;
     assert_eq!(m.status, 200);
-    assert_eq!(sample(&m.body, "chronicle_feeds", &[("status", "ok")]), Some(0.0), "{}", m.body);
-    assert_eq!(sample(&m.body, "chronicle_fetches_total", &[("result", "failed")]), Some(0.0));
-    assert_eq!(sample(&m.body, "chronicle_messages_total", &[("result", "sent")]), Some(0.0));
-    assert!(promtool(&m.body).status.success(), "an idle server's exposition lints too");
+    assert_eq!(
+        sample(&m.body, "chronicle_feeds", &[("status", "ok")]),
+        Some(0.0),
+        "{}",
+        m.body
+    );
+    assert_eq!(
+        sample(&m.body, "chronicle_fetches_total", &[("result", "failed")]),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(&m.body, "chronicle_messages_total", &[("result", "sent")]),
+        Some(0.0)
+    );
+    assert!(
+        promtool(&m.body).status.success(),
+        "an idle server's exposition lints too"
+    );
     site.stop().await;
 }

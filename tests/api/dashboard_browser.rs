@@ -97,9 +97,15 @@ async fn lead_story(browser: &Client) -> String {
 async fn history(t: &TestApp) {
     let pool = t.pool().await;
     let now = chrono::Utc::now().timestamp();
-    for (i, email) in ["a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org"]
-        .iter()
-        .enumerate()
+    for (i, email) in [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+        "d@example.org",
+        "e@example.org",
+    ]
+    .iter()
+    .enumerate()
     {
         sqlx::query("UPDATE subscribers SET created_at = ?, confirmed_at = ? WHERE email = ?")
             .bind(now - (9 - 2 * i as i64) * 7 * 86_400)
@@ -111,7 +117,11 @@ async fn history(t: &TestApp) {
     }
     for day in 1..20_i64 {
         let at = (now - day * 86_400) / 86_400 * 86_400;
-        for (result, n) in [("updated", 20 + day % 5), ("unchanged", 60), ("failed", day % 4 * 3)] {
+        for (result, n) in [
+            ("updated", 20 + day % 5),
+            ("unchanged", 60),
+            ("failed", day % 4 * 3),
+        ] {
             sqlx::query("INSERT INTO fetch_days (day, result, fetches) VALUES (?, ?, ?)")
                 .bind(at)
                 .bind(result)
@@ -130,26 +140,50 @@ async fn the_organiser_signs_in_pins_a_story_and_sees_the_preview_change_in_head
     let relay = Relay::start(tmp.path());
     let port = crate::helpers::free_port();
     let base = format!("http://127.0.0.1:{port}/");
-    let t = TestApp::new(relay.port, &admin_config("").replace("127.0.0.1:0", &format!("127.0.0.1:{port}")));
+    let t = TestApp::new(
+        relay.port,
+        &admin_config("").replace("127.0.0.1:0", &format!("127.0.0.1:{port}")),
+    );
     // One error makes a feed "failing" here, so the feeds page shows that state too.
     let text = std::fs::read_to_string(&t.config).unwrap();
-    let text = text.replace("http://chronicle.test/", &base).replace("[fetch]\n", "[fetch]\nfailing_after = 1\n");
+    let text = text
+        .replace("http://chronicle.test/", &base)
+        .replace("[fetch]\n", "[fetch]\nfailing_after = 1\n");
     std::fs::write(&t.config, text).unwrap();
-    let ada = week_feed(&feeds, "ada.xml", "Ada writes", &[
-        ("a1", "Shipping the new parser", "http://ada.test/parser", 1),
-        ("a2", "Notes from the meetup", "http://ada.test/meetup", 3),
-    ]);
-    let bob = week_feed(&feeds, "bob.xml", "Bob builds", &[
-        ("b1", "Ada ships a parser", "http://ada.test/parser", 2),
-        ("b2", "Why we moved to SQLite", "http://bob.test/sqlite", 5),
-    ]);
+    let ada = week_feed(
+        &feeds,
+        "ada.xml",
+        "Ada writes",
+        &[
+            ("a1", "Shipping the new parser", "http://ada.test/parser", 1),
+            ("a2", "Notes from the meetup", "http://ada.test/meetup", 3),
+        ],
+    );
+    let bob = week_feed(
+        &feeds,
+        "bob.xml",
+        "Bob builds",
+        &[
+            ("b1", "Ada ships a parser", "http://ada.test/parser", 2),
+            ("b2", "Why we moved to SQLite", "http://bob.test/sqlite", 5),
+        ],
+    );
     t.ok(&["feeds", "add", "--no-check", &ada]);
     t.ok(&["feeds", "add", "--no-check", &bob]);
     t.ok(&["feeds", "add", &feeds.feed_url("seeds-atom.xml")]);
     t.ok(&["feeds", "add", &feeds.feed_url("seeds-rss.xml")]);
     t.ok(&["feeds", "add", "--no-check", &feeds.feed_url("gone.xml")]);
     feeds.set_missing("gone.xml", true);
-    t.ok(&["subscribers", "add", "a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org", "bounce@example.org"]);
+    t.ok(&[
+        "subscribers",
+        "add",
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+        "d@example.org",
+        "e@example.org",
+        "bounce@example.org",
+    ]);
     t.ok(&["fetch"]);
     // A real send of an earlier week: one reader's address bounces (550).
     t.run(&["send", "--week", "2026-W46"]);
@@ -169,8 +203,14 @@ async fn the_organiser_signs_in_pins_a_story_and_sees_the_preview_change_in_head
 
     browser.goto(&format!("{base}admin/feeds")).await.unwrap();
     heading(&browser, "Feeds").await;
-    let first = browser.find(Locator::Css("table.feeds tbody tr")).await.unwrap();
-    assert!(first.text().await.unwrap().contains("gone.xml"), "the failing feed leads");
+    let first = browser
+        .find(Locator::Css("table.feeds tbody tr"))
+        .await
+        .unwrap();
+    assert!(
+        first.text().await.unwrap().contains("gone.xml"),
+        "the failing feed leads"
+    );
     shot(&browser, "admin-feeds.png").await;
 
     browser.goto(&format!("{base}admin/digest")).await.unwrap();
@@ -182,7 +222,9 @@ async fn the_organiser_signs_in_pins_a_story_and_sees_the_preview_change_in_head
         .await
         .unwrap();
     let sqlite_card = browser
-        .find(Locator::XPath("//article[.//a[@href='http://bob.test/sqlite']]"))
+        .find(Locator::XPath(
+            "//article[.//a[@href='http://bob.test/sqlite']]",
+        ))
         .await
         .unwrap();
     sqlite_card
@@ -194,18 +236,40 @@ async fn the_organiser_signs_in_pins_a_story_and_sees_the_preview_change_in_head
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while lead_story(&browser).await != "Pinned Why we moved to SQLite" {
-        assert!(Instant::now() < deadline, "the pinned story leads: {}", lead_story(&browser).await);
+        assert!(
+            Instant::now() < deadline,
+            "the pinned story leads: {}",
+            lead_story(&browser).await
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let notice = browser.find(Locator::Css(".notice")).await.unwrap().text().await.unwrap();
+    let notice = browser
+        .find(Locator::Css(".notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(notice, "Pinned: the story leads the digest.");
     shot(&browser, "admin-digest-pinned.png").await;
 
     browser.goto(&format!("{base}admin/sends")).await.unwrap();
     heading(&browser, "Sends").await;
-    assert!(browser.find(Locator::Css("td.reply")).await.unwrap().text().await.unwrap().contains("550"));
+    assert!(
+        browser
+            .find(Locator::Css("td.reply"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("550")
+    );
     shot(&browser, "admin-sends.png").await;
-    browser.goto(&format!("{base}admin/subscribers")).await.unwrap();
+    browser
+        .goto(&format!("{base}admin/subscribers"))
+        .await
+        .unwrap();
     heading(&browser, "Subscribers").await;
     shot(&browser, "admin-subscribers.png").await;
     browser.close().await.unwrap();
@@ -221,7 +285,11 @@ async fn the_organiser_signs_in_pins_a_story_and_sees_the_preview_change_in_head
         ("admin/feeds", "Feeds", "admin-feeds-dark.png"),
         ("admin/digest", "Next digest", "admin-digest-dark.png"),
         ("admin/sends", "Sends", "admin-sends-dark.png"),
-        ("admin/subscribers", "Subscribers", "admin-subscribers-dark.png"),
+        (
+            "admin/subscribers",
+            "Subscribers",
+            "admin-subscribers-dark.png",
+        ),
     ] {
         dark.goto(&format!("{base}{path}")).await.unwrap();
         heading(&dark, title).await;

@@ -97,10 +97,18 @@ pub async fn pick(
     };
     let pool = &state.pool;
     let result = match action {
-        "pin" => edit::pick(pool, week, &[entry], Pick::Pin, now).await.map(|_| "pinned"),
-        "exclude" => edit::pick(pool, week, &[entry], Pick::Exclude, now).await.map(|_| "excluded"),
-        "unpin" => edit::unpick(pool, week, &[entry], Pick::Pin).await.map(|_| "unpinned"),
-        "include" => edit::unpick(pool, week, &[entry], Pick::Exclude).await.map(|_| "included"),
+        "pin" => edit::pick(pool, week, &[entry], Pick::Pin, now)
+            .await
+            .map(|_| "pinned"),
+        "exclude" => edit::pick(pool, week, &[entry], Pick::Exclude, now)
+            .await
+            .map(|_| "excluded"),
+        "unpin" => edit::unpick(pool, week, &[entry], Pick::Pin)
+            .await
+            .map(|_| "unpinned"),
+        "include" => edit::unpick(pool, week, &[entry], Pick::Exclude)
+            .await
+            .map(|_| "included"),
         _ => Ok("unknown-entry"),
     };
     answer(&state, result)

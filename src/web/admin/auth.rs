@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -49,8 +49,11 @@ pub fn hash_password(password: &str) -> Result<String, AuthError> {
 
 /// Whether `password` matches the PHC `hash` (argon2 compares its output in constant time).
 fn verify(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 fn token_hash(token: &str) -> String {
@@ -108,8 +111,21 @@ struct Login {
     error: &'static str,
 }
 
-fn login_response(state: &AppState, admin: &Admin, status: StatusCode, error: &'static str, csrf: &Csrf) -> Response {
-    let shell = Shell::new(state, "login", "Sign in", &csrf.token, None, Login { error });
+fn login_response(
+    state: &AppState,
+    admin: &Admin,
+    status: StatusCode,
+    error: &'static str,
+    csrf: &Csrf,
+) -> Response {
+    let shell = Shell::new(
+        state,
+        "login",
+        "Sign in",
+        &csrf.token,
+        None,
+        Login { error },
+    );
     let mut resp = views::respond(state, admin, "admin/login.html", &shell, status, csrf);
     if status == StatusCode::TOO_MANY_REQUESTS {
         resp.headers_mut()
@@ -141,21 +157,38 @@ pub async fn login(
         return super::super::error::not_found_response();
     };
     let csrf = Csrf::from_headers(&headers);
-    let ip = crate::web::client_ip::client_ip(peer.ip(), &headers, &state.settings.web.trusted_proxies);
+    let ip =
+        crate::web::client_ip::client_ip(peer.ip(), &headers, &state.settings.web.trusted_proxies);
     if admin.limiter.check_key(&ip).is_err() {
         tracing::warn!(client = %ip, "dashboard sign-in rate-limited");
-        return login_response(&state, &admin, StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts from your address. Wait a minute and try again.", &csrf);
+        return login_response(
+            &state,
+            &admin,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts from your address. Wait a minute and try again.",
+            &csrf,
+        );
     }
     if admin.limiter.len() > 10_000 {
         admin.limiter.retain_recent();
     }
     let Ok(Form(form)) = form else {
-        return login_response(&state, &admin, StatusCode::BAD_REQUEST, "We could not read that form.", &csrf);
+        return login_response(
+            &state,
+            &admin,
+            StatusCode::BAD_REQUEST,
+            "We could not read that form.",
+            &csrf,
+        );
     };
     if !csrf.accepts(form.csrf.as_deref()) {
-        return login_response(&state, &admin, StatusCode::FORBIDDEN,
-            "This form has expired. Reload the page and sign in again.", &csrf);
+        return login_response(
+            &state,
+            &admin,
+            StatusCode::FORBIDDEN,
+            "This form has expired. Reload the page and sign in again.",
+            &csrf,
+        );
     }
     let password = form.password.unwrap_or_default();
     let hash = admin.hash.clone();
@@ -164,13 +197,21 @@ pub async fn login(
         .unwrap_or(false);
     if !ok {
         tracing::warn!(client = %ip, "dashboard sign-in with a wrong password");
-        return login_response(&state, &admin, StatusCode::UNAUTHORIZED, "That password is not right.", &csrf);
+        return login_response(
+            &state,
+            &admin,
+            StatusCode::UNAUTHORIZED,
+            "That password is not right.",
+            &csrf,
+        );
     }
     let token = Token::generate().to_string();
     let now = Utc::now();
     let hours = i64::try_from(admin.session_hours).unwrap_or(24);
     let expires = now + Duration::hours(hours);
-    if let Err(e) = store::admin::create_session(&state.pool, &token_hash(&token), now, expires).await {
+    if let Err(e) =
+        store::admin::create_session(&state.pool, &token_hash(&token), now, expires).await
+    {
         return crate::web::WebError::from(e).into_response();
     }
     tracing::info!(client = %ip, "signed in to the dashboard");
@@ -217,6 +258,10 @@ mod tests {
         assert!(!verify(&h, "correct horse "));
         assert!(!verify(&h, ""));
         assert!(!verify("not a hash", "correct horse"));
-        assert_ne!(h, hash_password("correct horse").unwrap(), "a fresh salt each time");
+        assert_ne!(
+            h,
+            hash_password("correct horse").unwrap(),
+            "a fresh salt each time"
+        );
     }
 }

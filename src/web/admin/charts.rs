@@ -53,12 +53,7 @@ pub fn draw(title: &str, series: &Series, kind: Kind, scale: Scale) -> String {
     recolour(&svg, title)
 }
 
-fn plot(
-    out: &mut String,
-    series: &Series,
-    kind: Kind,
-    scale: Scale,
-) -> Result<(), String> {
+fn plot(out: &mut String, series: &Series, kind: Kind, scale: Scale) -> Result<(), String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let n = series.values.len().max(1);
     let top = match scale {
@@ -78,9 +73,7 @@ fn plot(
     let labels = series.labels.clone();
     let every = n.div_ceil(8).max(1);
     let x_label = move |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) if i % every == 0 => {
-            labels.get(*i).cloned().unwrap_or_default()
-        }
+        SegmentValue::CenterOf(i) if i % every == 0 => labels.get(*i).cloned().unwrap_or_default(),
         _ => String::new(),
     };
     let y_label = move |v: &f64| match scale {
@@ -103,13 +96,14 @@ fn plot(
         .map_err(|x| e(&x))?;
     match kind {
         Kind::Bars => {
-            chart.draw_series(
-                Histogram::vertical(&chart)
-                    .style(SERIES.filled())
-                    .margin(6)
-                    .data(series.values.iter().enumerate().map(|(i, v)| (i, *v))),
-            )
-            .map_err(|x| e(&x))?;
+            chart
+                .draw_series(
+                    Histogram::vertical(&chart)
+                        .style(SERIES.filled())
+                        .margin(6)
+                        .data(series.values.iter().enumerate().map(|(i, v)| (i, *v))),
+                )
+                .map_err(|x| e(&x))?;
         }
         Kind::Area => {
             let points: Vec<(SegmentValue<usize>, f64)> = series
@@ -124,12 +118,13 @@ fn plot(
             chart
                 .draw_series(LineSeries::new(points.clone(), SERIES.stroke_width(3)))
                 .map_err(|x| e(&x))?;
-            chart.draw_series(
-                points
-                    .into_iter()
-                    .map(|p| Circle::new(p, 4, SERIES.filled())),
-            )
-            .map_err(|x| e(&x))?;
+            chart
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 4, SERIES.filled())),
+                )
+                .map_err(|x| e(&x))?;
         }
     }
     root.present().map_err(|x| e(&x))?;
@@ -142,9 +137,15 @@ fn recolour(svg: &str, title: &str) -> String {
     let body = svg
         .replace("fill=\"#010203\"", "fill=\"currentColor\"")
         .replace("stroke=\"#010203\"", "stroke=\"currentColor\"")
-        .replace("stroke=\"#010204\"", "class=\"grid\" stroke=\"currentColor\"")
+        .replace(
+            "stroke=\"#010204\"",
+            "class=\"grid\" stroke=\"currentColor\"",
+        )
         .replace("fill=\"#010205\"", "class=\"series\" fill=\"currentColor\"")
-        .replace("stroke=\"#010205\"", "class=\"series\" stroke=\"currentColor\"");
+        .replace(
+            "stroke=\"#010205\"",
+            "class=\"series\" stroke=\"currentColor\"",
+        );
     let body = body
         .find("<svg")
         .map_or(body.as_str(), |at| &body[at..])
@@ -171,19 +172,38 @@ mod tests {
     #[test]
     fn charts_use_the_pages_colours_and_no_sentinel_is_left() {
         for kind in [Kind::Bars, Kind::Area] {
-            let svg = draw("Stories per week", &weeks(&[3.0, 0.0, 7.0, 5.0]), kind, Scale::Count);
+            let svg = draw(
+                "Stories per week",
+                &weeks(&[3.0, 0.0, 7.0, 5.0]),
+                kind,
+                Scale::Count,
+            );
             assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Stories per week\""));
             assert!(!svg.contains("#0102"), "a sentinel colour is left: {svg}");
             assert!(svg.contains("class=\"series\""));
             assert!(svg.contains("currentColor"));
-            assert!(!svg.contains("style="), "no inline style (the CSP forbids it)");
-            assert!(svg.contains(">\nW40\n<") && svg.contains(">\nW43\n<"), "labels: {svg}");
+            assert!(
+                !svg.contains("style="),
+                "no inline style (the CSP forbids it)"
+            );
+            assert!(
+                svg.contains(">\nW40\n<") && svg.contains(">\nW43\n<"),
+                "labels: {svg}"
+            );
         }
     }
 
     #[test]
     fn percent_charts_read_in_percent() {
-        let svg = draw("Fetch success", &weeks(&[100.0, 50.0]), Kind::Area, Scale::Percent);
-        assert!(svg.contains(">\n100%\n<") && svg.contains(">\n0%\n<"), "{svg}");
+        let svg = draw(
+            "Fetch success",
+            &weeks(&[100.0, 50.0]),
+            Kind::Area,
+            Scale::Percent,
+        );
+        assert!(
+            svg.contains(">\n100%\n<") && svg.contains(">\n0%\n<"),
+            "{svg}"
+        );
     }
 }

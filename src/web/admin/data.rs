@@ -50,7 +50,10 @@ pub async fn fetch_success(
 ) -> Result<Series, StoreError> {
     let rows = store::stats::fetch_days(&state.pool, now - Duration::days(days - 1)).await?;
     Ok(Series {
-        labels: rows.iter().map(|d| d.day.format("%-d %b").to_string()).collect(),
+        labels: rows
+            .iter()
+            .map(|d| d.day.format("%-d %b").to_string())
+            .collect(),
         values: rows
             .iter()
             .map(|d| {
@@ -196,7 +199,9 @@ pub async fn preview(state: &AppState, now: DateTime<Utc>) -> Result<Preview, St
         frozen: store::digests::get(&state.pool, week)
             .await?
             .is_some_and(|r| r.frozen_at.is_some()),
-        intro: store::digest_edits::note(&state.pool, week).await?.unwrap_or_default(),
+        intro: store::digest_edits::note(&state.pool, week)
+            .await?
+            .unwrap_or_default(),
         stories,
         excluded,
         cut: selection
@@ -229,7 +234,11 @@ pub struct Sends {
 /// The last `limit` digests that went out, newest first, with their ledgers and failures.
 pub async fn sends(state: &AppState, running: bool, limit: usize) -> Result<Sends, StoreError> {
     let mut out = Vec::new();
-    for d in store::digests::list_frozen(&state.pool).await?.into_iter().take(limit) {
+    for d in store::digests::list_frozen(&state.pool)
+        .await?
+        .into_iter()
+        .take(limit)
+    {
         let tally = store::deliveries::tally(&state.pool, d.id).await?;
         out.push(SendView {
             week: d.week.to_string(),

@@ -8,8 +8,8 @@
 
 mod actions;
 mod auth;
-mod data;
 pub mod charts;
+mod data;
 mod pages;
 mod views;
 
@@ -60,13 +60,34 @@ impl std::fmt::Debug for Admin {
 }
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("admin/base.html", include_str!("../../../templates/admin/base.html")),
-    ("admin/login.html", include_str!("../../../templates/admin/login.html")),
-    ("admin/overview.html", include_str!("../../../templates/admin/overview.html")),
-    ("admin/feeds.html", include_str!("../../../templates/admin/feeds.html")),
-    ("admin/digest.html", include_str!("../../../templates/admin/digest.html")),
-    ("admin/sends.html", include_str!("../../../templates/admin/sends.html")),
-    ("admin/subscribers.html", include_str!("../../../templates/admin/subscribers.html")),
+    (
+        "admin/base.html",
+        include_str!("../../../templates/admin/base.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../../../templates/admin/login.html"),
+    ),
+    (
+        "admin/overview.html",
+        include_str!("../../../templates/admin/overview.html"),
+    ),
+    (
+        "admin/feeds.html",
+        include_str!("../../../templates/admin/feeds.html"),
+    ),
+    (
+        "admin/digest.html",
+        include_str!("../../../templates/admin/digest.html"),
+    ),
+    (
+        "admin/sends.html",
+        include_str!("../../../templates/admin/sends.html"),
+    ),
+    (
+        "admin/subscribers.html",
+        include_str!("../../../templates/admin/subscribers.html"),
+    ),
 ];
 
 /// The dashboard's stylesheet (served at `/static/admin.css`).
@@ -86,8 +107,8 @@ impl Admin {
         tera.set_escape_fn(crate::digest::render::escape_markup);
         tera.add_raw_templates(TEMPLATES.iter().copied())
             .map_err(|e| AuthError::Templates(crate::digest::render::error_chain(&e)))?;
-        let per_minute = NonZeroU32::new(settings.login_attempts_per_minute.max(1))
-            .unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(settings.login_attempts_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Ok(Some(Self {
             hash,
             limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),

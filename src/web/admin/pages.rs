@@ -63,14 +63,36 @@ pub async fn overview(
     };
     let body = Overview {
         feed_total: facts.feeds.iter().map(|(_, n)| n).sum(),
-        stories_chart: draw("Stories per week", &stories, charts::Kind::Bars, charts::Scale::Count),
-        fetch_chart: draw("Fetch success per day", &fetches, charts::Kind::Area, charts::Scale::Percent),
-        subscribers_chart: draw("Confirmed subscribers", &subscribers, charts::Kind::Area, charts::Scale::Count),
+        stories_chart: draw(
+            "Stories per week",
+            &stories,
+            charts::Kind::Bars,
+            charts::Scale::Count,
+        ),
+        fetch_chart: draw(
+            "Fetch success per day",
+            &fetches,
+            charts::Kind::Area,
+            charts::Scale::Percent,
+        ),
+        subscribers_chart: draw(
+            "Confirmed subscribers",
+            &subscribers,
+            charts::Kind::Area,
+            charts::Scale::Count,
+        ),
         last_success: ["fetch", "digest", "send"]
             .iter()
             .map(|job| {
-                let at = facts.last_success.iter().find(|(j, _)| j == job).map(|(_, t)| *t);
-                (job.to_string(), at.map_or_else(|| "never".into(), |t| relative(t, now)))
+                let at = facts
+                    .last_success
+                    .iter()
+                    .find(|(j, _)| j == job)
+                    .map(|(_, t)| *t);
+                (
+                    job.to_string(),
+                    at.map_or_else(|| "never".into(), |t| relative(t, now)),
+                )
             })
             .collect(),
         last_send_started: facts
@@ -79,8 +101,22 @@ pub async fn overview(
             .map_or_else(String::new, |s| when(s.started)),
         facts,
     };
-    let shell = Shell::new(&state, "overview", "Overview", &v.csrf.token, views::notice(q.notice.as_deref()), body);
-    views::respond(&state, &v.admin, "admin/overview.html", &shell, StatusCode::OK, &v.csrf)
+    let shell = Shell::new(
+        &state,
+        "overview",
+        "Overview",
+        &v.csrf.token,
+        views::notice(q.notice.as_deref()),
+        body,
+    );
+    views::respond(
+        &state,
+        &v.admin,
+        "admin/overview.html",
+        &shell,
+        StatusCode::OK,
+        &v.csrf,
+    )
 }
 
 #[derive(Serialize)]
@@ -131,14 +167,24 @@ pub async fn feeds(
             };
             FeedRow {
                 id: f.id,
-                title: f.title.clone().or(f.feed_title.clone()).unwrap_or_else(|| f.url.clone()),
+                title: f
+                    .title
+                    .clone()
+                    .or(f.feed_title.clone())
+                    .unwrap_or_else(|| f.url.clone()),
                 url: f.url.clone(),
                 health,
                 errors: f.error_count,
                 error: f.last_error.clone().unwrap_or_default(),
                 last_success: when(f.last_success_at),
-                last_success_ago: f.last_success_at.map_or_else(String::new, |t| relative(t, now)),
-                next_check: if f.enabled { relative(f.next_check_at, now) } else { "never".into() },
+                last_success_ago: f
+                    .last_success_at
+                    .map_or_else(String::new, |t| relative(t, now)),
+                next_check: if f.enabled {
+                    relative(f.next_check_at, now)
+                } else {
+                    "never".into()
+                },
                 entries: f.entry_count,
             }
         })
@@ -151,15 +197,32 @@ pub async fn feeds(
         _ => 4,
     };
     rows.sort_by(|a, b| {
-        (rank(a.health), -a.errors, a.title.to_lowercase())
-            .cmp(&(rank(b.health), -b.errors, b.title.to_lowercase()))
+        (rank(a.health), -a.errors, a.title.to_lowercase()).cmp(&(
+            rank(b.health),
+            -b.errors,
+            b.title.to_lowercase(),
+        ))
     });
     let body = Feeds {
         troubled: rows.iter().filter(|r| r.errors > 0).count(),
         feeds: rows,
     };
-    let shell = Shell::new(&state, "feeds", "Feeds", &v.csrf.token, views::notice(q.notice.as_deref()), body);
-    views::respond(&state, &v.admin, "admin/feeds.html", &shell, StatusCode::OK, &v.csrf)
+    let shell = Shell::new(
+        &state,
+        "feeds",
+        "Feeds",
+        &v.csrf.token,
+        views::notice(q.notice.as_deref()),
+        body,
+    );
+    views::respond(
+        &state,
+        &v.admin,
+        "admin/feeds.html",
+        &shell,
+        StatusCode::OK,
+        &v.csrf,
+    )
 }
 
 /// `GET /admin/digest`: the next digest's stories and the editor's controls.
@@ -173,8 +236,22 @@ pub async fn digest(
         Err(r) => return r,
     };
     let body = try_page!(data::preview(&state, Utc::now()).await);
-    let shell = Shell::new(&state, "digest", "Next digest", &v.csrf.token, views::notice(q.notice.as_deref()), body);
-    views::respond(&state, &v.admin, "admin/digest.html", &shell, StatusCode::OK, &v.csrf)
+    let shell = Shell::new(
+        &state,
+        "digest",
+        "Next digest",
+        &v.csrf.token,
+        views::notice(q.notice.as_deref()),
+        body,
+    );
+    views::respond(
+        &state,
+        &v.admin,
+        "admin/digest.html",
+        &shell,
+        StatusCode::OK,
+        &v.csrf,
+    )
 }
 
 /// `GET /admin/sends`
@@ -189,8 +266,22 @@ pub async fn sends(
     };
     let running = v.admin.sending.load(std::sync::atomic::Ordering::SeqCst);
     let body = try_page!(data::sends(&state, running, 8).await);
-    let shell = Shell::new(&state, "sends", "Sends", &v.csrf.token, views::notice(q.notice.as_deref()), body);
-    views::respond(&state, &v.admin, "admin/sends.html", &shell, StatusCode::OK, &v.csrf)
+    let shell = Shell::new(
+        &state,
+        "sends",
+        "Sends",
+        &v.csrf.token,
+        views::notice(q.notice.as_deref()),
+        body,
+    );
+    views::respond(
+        &state,
+        &v.admin,
+        "admin/sends.html",
+        &shell,
+        StatusCode::OK,
+        &v.csrf,
+    )
 }
 
 #[derive(Serialize)]
@@ -228,7 +319,12 @@ pub async fn subscribers(
     let body = Subscribers {
         total: by_status.iter().map(|(_, n)| n).sum(),
         by_status,
-        chart: charts::draw("Confirmed subscribers", &series, charts::Kind::Area, charts::Scale::Count),
+        chart: charts::draw(
+            "Confirmed subscribers",
+            &series,
+            charts::Kind::Area,
+            charts::Scale::Count,
+        ),
         recent: rows
             .into_iter()
             .map(|r| SubscriberRow {
@@ -239,6 +335,20 @@ pub async fn subscribers(
             })
             .collect(),
     };
-    let shell = Shell::new(&state, "subscribers", "Subscribers", &v.csrf.token, views::notice(q.notice.as_deref()), body);
-    views::respond(&state, &v.admin, "admin/subscribers.html", &shell, StatusCode::OK, &v.csrf)
+    let shell = Shell::new(
+        &state,
+        "subscribers",
+        "Subscribers",
+        &v.csrf.token,
+        views::notice(q.notice.as_deref()),
+        body,
+    );
+    views::respond(
+        &state,
+        &v.admin,
+        "admin/subscribers.html",
+        &shell,
+        StatusCode::OK,
+        &v.csrf,
+    )
 }

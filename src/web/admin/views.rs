@@ -60,7 +60,10 @@ impl<'a, T: Serialize> Shell<'a, T> {
         Self {
             site_title: &state.settings.site.title,
             css_url: format!("{prefix}static/style.css?v={}", t.css.version),
-            admin_css_url: format!("{prefix}static/admin.css?v={}", super::super::assets::admin_version()),
+            admin_css_url: format!(
+                "{prefix}static/admin.css?v={}",
+                super::super::assets::admin_version()
+            ),
             prefix,
             csrf,
             nav,
@@ -133,7 +136,11 @@ pub async fn gate_form(
         Err(e) => return Err(crate::web::WebError::from(e).into_response()),
     }
     if !Csrf::from_headers(headers).accepts(csrf) {
-        return Err((StatusCode::FORBIDDEN, "this form has expired: reload the page").into_response());
+        return Err((
+            StatusCode::FORBIDDEN,
+            "this form has expired: reload the page",
+        )
+            .into_response());
     }
     Ok(admin)
 }
@@ -166,7 +173,10 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
 
 /// `2026-11-30 14:05 UTC`, or `never`.
 pub fn when(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    t.map_or_else(
+        || "never".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
 }
 
 /// `3 h ago`, `in 25 min`, `just now`.
@@ -192,9 +202,14 @@ mod tests {
 
     #[test]
     fn times_read_as_words() {
-        let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(relative(now, now), "just now");
-        assert_eq!(relative(now - chrono::Duration::minutes(25), now), "25 min ago");
+        assert_eq!(
+            relative(now - chrono::Duration::minutes(25), now),
+            "25 min ago"
+        );
         assert_eq!(relative(now + chrono::Duration::hours(3), now), "in 3 h");
         assert_eq!(relative(now - chrono::Duration::days(4), now), "4 days ago");
         assert_eq!(when(None), "never");
