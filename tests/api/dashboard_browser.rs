@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::browser_journey::Driver;
-use crate::dashboard::{PASSWORD, admin_config, week_feed};
+use crate::helpers::admin::{PASSWORD, admin_config, week_feed};
 use crate::helpers::site::Site;
 use crate::helpers::{FeedServer, Relay, TestApp};
 

@@ -10,6 +10,7 @@ mod cli;
 mod conformance;
 mod dashboard;
 mod dashboard_browser;
+mod dashboard_pages;
 mod delivery;
 mod delivery_crash;
 mod delivery_message;
