@@ -106,6 +106,62 @@ impl AdminSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Settings;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_parts(
+            std::path::Path::new("config.toml"),
+            text,
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_and_bad_networks_are_named() {
+        let s = load(
+            "",
+            &[
+                ("CHRONICLE_ADMIN__PASSWORD", "from env"),
+                ("CHRONICLE_METRICS__TOKEN", "t0ken"),
+                ("CHRONICLE_METRICS__ALLOW", "10.0.0.0/8, fd00::/8"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.admin.password.as_deref(), Some("from env"));
+        assert_eq!(s.metrics.token.as_deref(), Some("t0ken"));
+        let ip = |a: &str| a.parse::<std::net::IpAddr>().unwrap();
+        assert!(s.metrics.allow.iter().any(|n| n.contains(ip("10.9.8.7"))));
+        assert!(s.metrics.allow.iter().any(|n| n.contains(ip("fd00::1"))));
+        assert!(!s.metrics.allow.iter().any(|n| n.contains(ip("127.0.0.1"))));
+        let defaults = load("", &[]).unwrap();
+        assert!(
+            defaults
+                .metrics
+                .allow
+                .iter()
+                .any(|n| n.contains(ip("127.0.0.1")))
+        );
+        assert!(defaults.metrics.allow.iter().any(|n| n.contains(ip("::1"))));
+        assert!(
+            !defaults
+                .metrics
+                .allow
+                .iter()
+                .any(|n| n.contains(ip("192.168.1.1")))
+        );
+        assert!(defaults.admin.password.is_none() && defaults.admin.password_hash.is_none());
+        let err = load("[metrics]\nallow = [\"10.0.0.0/33\"]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("10.0.0.0/33"),
+            "{err}"
+        );
+        let err = load("[admin]\nsession_hours = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("admin.session_hours"), "{err}");
+    }
 
     #[test]
     fn secrets_are_redacted_and_bad_hashes_refused() {

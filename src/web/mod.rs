@@ -1,7 +1,9 @@
 //! The public site: home (subscribe form, latest digest, river of stories), the archive, the
 //! blogroll, double opt-in and one-click leaving, Atom feeds, static files, health. Reads and
 //! writes through the store, renders its own templates (`templates/web/`) and sends the
-//! confirmation mail through the shared [`Mailer`]; never fetches feeds.
+//! confirmation mail through the shared [`Mailer`]; never fetches feeds. Also the operator's
+//! side: `/metrics` (Prometheus) and the organiser's dashboard under `/admin` ([`admin`]),
+//! whose buttons start work through the [`admin::Jobs`] handed in by the wiring point.
 
 mod address;
 pub mod admin;
