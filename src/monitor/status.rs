@@ -52,12 +52,15 @@ fn week_str<S: serde::Serializer>(w: &DigestWeek, s: S) -> Result<S::Ok, S::Erro
 #[derive(Debug, Clone, Serialize)]
 pub struct Facts {
     /// Feeds by health (`ok`, `new`, `erroring`, `failing`, `disabled`).
+    #[serde(serialize_with = "as_map")]
     pub feeds: ByStatus,
     /// Feeds with errors, most errors first.
     pub troubled_feeds: Vec<Trouble>,
     /// Subscribers by status.
+    #[serde(serialize_with = "as_map")]
     pub subscribers: ByStatus,
     /// Ledger rows of every digest by status.
+    #[serde(serialize_with = "as_map")]
     pub deliveries: ByStatus,
     /// Entries, stories, digests.
     #[serde(serialize_with = "totals_map")]
@@ -65,7 +68,16 @@ pub struct Facts {
     /// The last digest that went out.
     pub last_send: Option<LastSend>,
     /// Each job's last success.
+    #[serde(serialize_with = "as_map")]
     pub last_success: Vec<(String, DateTime<Utc>)>,
+}
+
+/// `[("ok", 2)]` as `{"ok": 2}` in JSON: what scripts want to index.
+fn as_map<S: serde::Serializer, V: Serialize>(
+    rows: &[(String, V)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(rows.iter().map(|(k, v)| (k, v)))
 }
 
 fn totals_map<S: serde::Serializer>(t: &Totals, s: S) -> Result<S::Ok, S::Error> {

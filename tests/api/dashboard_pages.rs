@@ -230,9 +230,18 @@ async fn dashboard_pages_show_real_fetches_and_sends_and_metrics_pass_promtool()
         "{status}"
     );
     let json: serde_json::Value = serde_json::from_str(&t.ok(&["status", "--json"])).unwrap();
+    assert_eq!(json["feeds"], serde_json::json!({"erroring": 1, "ok": 2}));
+    assert_eq!(json["subscribers"], serde_json::json!({"confirmed": 2}));
     assert_eq!(
-        json["feeds"],
-        serde_json::json!([["erroring", 1], ["ok", 2]])
+        json["deliveries"],
+        serde_json::json!({"failed": 1, "sent": 1})
+    );
+    assert_eq!(json["last_send"]["week"], week.as_str());
+    assert!(
+        json["last_success"]["send"]
+            .as_str()
+            .unwrap()
+            .starts_with("20")
     );
     assert_eq!(
         json["totals"],
