@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::domain::DigestWeek;
 use crate::store::stats::{self, ByStatus, Totals};
 use crate::store::{self, Pool, StoreError, deliveries::Tally};
 
@@ -33,19 +32,14 @@ pub struct Trouble {
 /// The last digest that went out.
 #[derive(Debug, Clone, Serialize)]
 pub struct LastSend {
-    /// Its week.
-    #[serde(serialize_with = "week_str")]
-    pub week: DigestWeek,
+    /// Its week, e.g. `2026-W47`.
+    pub week: String,
     /// When sending started.
     pub started: Option<DateTime<Utc>>,
     /// When every delivery was settled (`None`: not finished).
     pub finished: Option<DateTime<Utc>>,
     /// Its ledger by status.
     pub tally: Tally,
-}
-
-fn week_str<S: serde::Serializer>(w: &DigestWeek, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(w)
 }
 
 /// What `chronicle status`, the dashboard and `/metrics` report.
@@ -110,11 +104,11 @@ pub async fn gather(pool: &Pool, settings: &Settings) -> Result<Facts, StoreErro
         })
         .collect();
     troubled.sort_by(|a, b| b.errors.cmp(&a.errors).then(a.id.cmp(&b.id)));
-    let last_send = match store::digests::list_frozen(pool).await?.first() {
+    let last_send = match stats::recent_sends(pool, 1).await?.pop() {
         Some(d) => Some(LastSend {
             week: d.week,
-            started: d.frozen_at,
-            finished: d.sent_at,
+            started: Some(d.started),
+            finished: d.finished,
             tally: store::deliveries::tally(pool, d.id).await?,
         }),
         None => None,

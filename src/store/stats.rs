@@ -161,3 +161,40 @@ pub async fn subscribers_at(pool: &Pool, at: &[DateTime<Utc>]) -> Result<Vec<i64
     }
     Ok(out)
 }
+
+/// A digest that went out, without its rendered bodies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRow {
+    /// The digest's id.
+    pub id: i64,
+    /// Its week, e.g. `2026-W47`.
+    pub week: String,
+    /// Its subject.
+    pub subject: String,
+    /// When sending started.
+    pub started: DateTime<Utc>,
+    /// When every delivery was settled.
+    pub finished: Option<DateTime<Utc>>,
+}
+
+/// The last `limit` digests that went out, newest week first. Reads no rendered body: this
+/// runs at every `/metrics` scrape.
+pub async fn recent_sends(pool: &Pool, limit: i64) -> Result<Vec<SendRow>, StoreError> {
+    let rows: Vec<(i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, week, subject, frozen_at, sent_at FROM digests
+         WHERE frozen_at IS NOT NULL ORDER BY week DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, week, subject, started, finished)| SendRow {
+            id,
+            week,
+            subject,
+            started: from_ts(started),
+            finished: finished.map(from_ts),
+        })
+        .collect())
+}

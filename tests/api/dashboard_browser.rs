@@ -80,15 +80,13 @@ async fn sign_in(browser: &Client, base: &str) {
     heading(browser, "Overview").await;
 }
 
-/// The title of the first story of the preview.
+/// The title of the first story of the preview (empty while the page is being replaced: the
+/// element found may go stale before its text is read).
 async fn lead_story(browser: &Client) -> String {
-    browser
-        .find(Locator::Css("#stories article h3"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    match browser.find(Locator::Css("#stories article h3")).await {
+        Ok(h) => h.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 /// Back-dates what the CLI cannot: subscribers who joined over the past weeks and fetch

@@ -232,20 +232,16 @@ pub struct Sends {
 }
 
 /// The last `limit` digests that went out, newest first, with their ledgers and failures.
-pub async fn sends(state: &AppState, running: bool, limit: usize) -> Result<Sends, StoreError> {
+pub async fn sends(state: &AppState, running: bool, limit: i64) -> Result<Sends, StoreError> {
     let mut out = Vec::new();
-    for d in store::digests::list_frozen(&state.pool)
-        .await?
-        .into_iter()
-        .take(limit)
-    {
+    for d in store::stats::recent_sends(&state.pool, limit).await? {
         let tally = store::deliveries::tally(&state.pool, d.id).await?;
         out.push(SendView {
-            week: d.week.to_string(),
+            week: d.week,
             subject: d.subject,
-            started: when(d.frozen_at),
-            finished: when(d.sent_at),
-            settled: tally.settled() && d.sent_at.is_some(),
+            started: when(Some(d.started)),
+            finished: when(d.finished),
+            settled: tally.settled() && d.finished.is_some(),
             tally,
             problems: store::deliveries::problems(&state.pool, d.id, 50).await?,
         });
