@@ -136,7 +136,9 @@ impl App {
         if let Err(e) = store::admin::add_fetches(&self.pool, counts, now).await {
             tracing::warn!("cannot record the fetch history: {e}");
         }
-        if report.feeds > 0 && report.failed < report.feeds {
+        // A run succeeds unless every feed it tried failed (a run with nothing due is a
+        // healthy run too: the gauge tells that the fetch job is alive, not that feeds changed).
+        if report.feeds == 0 || report.failed < report.feeds {
             self.job_succeeded("fetch", now).await;
         }
         Ok(report)
