@@ -85,6 +85,17 @@ async fn sign_in_checks_the_hash_limits_attempts_and_sets_a_strict_cookie() {
     assert_eq!(site.get("/admin", Some(&session)).await.status, 200);
     let forged = format!("{}; chronicle_admin={}", v.cookie, "0".repeat(32));
     assert_eq!(site.get("/admin/feeds", Some(&forged)).await.status, 303);
+    // A session ends when it expires (the clock moved on: its expiry put in the past).
+    let pool = t.pool().await;
+    let expire = |at: i64| {
+        sqlx::query("UPDATE admin_sessions SET expires_at = ?")
+            .bind(at)
+            .execute(&pool)
+    };
+    expire(chrono::Utc::now().timestamp() - 1).await.unwrap();
+    assert_eq!(site.get("/admin", Some(&session)).await.status, 303);
+    expire(chrono::Utc::now().timestamp() + 3600).await.unwrap();
+    assert_eq!(site.get("/admin", Some(&session)).await.status, 200);
 
     // Three attempts a minute from one address: the fourth is refused, even with the password.
     let limited = site
