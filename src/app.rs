@@ -6,14 +6,17 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::digest::{self, Renderer};
 use crate::domain::{DigestWeek, FeedRecord};
-use crate::ingest::{self, FetchReport, Fetcher, RefreshOutcome};
+use crate::ingest::{self, FetchReport, Fetcher, RefreshOutcome, RefreshStatus};
 use crate::mail::{self, Mailer, Progress, SendReport};
+use crate::monitor::Metrics;
 use crate::store::{self, Pool, digests::DigestRecord, feeds::NewFeed};
+use crate::web;
 
 /// Everything a job needs, built once.
 #[derive(Debug, Clone)]
@@ -28,6 +31,8 @@ pub struct App {
     pub renderer: Arc<Renderer>,
     /// SMTP relay.
     pub mailer: Mailer,
+    /// This app's metrics registry (`/metrics`).
+    pub metrics: Metrics,
 }
 
 /// What `send` did.
@@ -65,6 +70,7 @@ impl App {
             fetcher,
             renderer: Arc::new(renderer),
             mailer,
+            metrics: Metrics::new(),
         };
         app.sync_config_feeds().await?;
         Ok(app)
@@ -102,7 +108,46 @@ impl App {
             Some(f) => f,
             None => store::feeds::due(&self.pool, Utc::now(), all).await?,
         };
-        Ok(ingest::fetch_feeds(&self.pool, &self.fetcher, &self.settings, feeds, on_done).await)
+        let mut counts = store::admin::FetchCounts::default();
+        let mut on_done = on_done;
+        let report = ingest::fetch_feeds(&self.pool, &self.fetcher, &self.settings, feeds, |o| {
+            let result = match o.status {
+                RefreshStatus::Updated { .. } => {
+                    counts.updated += 1;
+                    "updated"
+                }
+                RefreshStatus::NotModified | RefreshStatus::Unchanged => {
+                    counts.unchanged += 1;
+                    "unchanged"
+                }
+                RefreshStatus::Failed(_) => {
+                    counts.failed += 1;
+                    "failed"
+                }
+            };
+            self.metrics.fetched(result, o.elapsed);
+            on_done(o);
+        })
+        .await;
+        self.metrics.stored(report.new_entries, report.regrouped);
+        // History for the dashboard; a failure to write it must not fail the fetch.
+        let now = Utc::now();
+        if let Err(e) = store::admin::add_fetches(&self.pool, counts, now).await {
+            tracing::warn!("cannot record the fetch history: {e}");
+        }
+        // A run succeeds unless every feed it tried failed (a run with nothing due is a
+        // healthy run too: the gauge tells that the fetch job is alive, not that feeds changed).
+        if report.feeds == 0 || report.failed < report.feeds {
+            self.job_succeeded("fetch", now).await;
+        }
+        Ok(report)
+    }
+
+    /// Records `job`'s success (the last-success gauge); logged, never fatal.
+    async fn job_succeeded(&self, job: &str, now: DateTime<Utc>) {
+        if let Err(e) = store::admin::job_succeeded(&self.pool, job, now).await {
+            tracing::warn!(job, "cannot record the job's success: {e}");
+        }
     }
 
     /// The last week that has ended, in `digest.timezone`.
@@ -113,7 +158,13 @@ impl App {
 
     /// Builds (or returns the frozen) digest of `week`.
     pub async fn digest(&self, week: DigestWeek) -> anyhow::Result<DigestRecord> {
-        Ok(digest::build(&self.pool, &self.renderer, &self.settings, week, Utc::now()).await?)
+        let now = Utc::now();
+        let d = digest::build(&self.pool, &self.renderer, &self.settings, week, now).await?;
+        if d.frozen_at.is_none() {
+            self.metrics.digest_built();
+            self.job_succeeded("digest", now).await;
+        }
+        Ok(d)
     }
 
     /// Builds the digest of `week` if it is not frozen yet, then sends it to every recipient
@@ -153,6 +204,7 @@ impl App {
                 return Ok(SendOutcome::BelowMinimum(digest));
             }
         }
+        let started = std::time::Instant::now();
         let report = mail::send_digest(
             &self.pool,
             &self.mailer,
@@ -162,9 +214,52 @@ impl App {
             cancel,
         )
         .await?;
+        self.metrics.sent(
+            report.sent,
+            report.deferred,
+            report.failed,
+            started.elapsed(),
+        );
+        if report.stopped.is_none() {
+            self.job_succeeded("send", Utc::now()).await;
+        }
         let digest = store::digests::get(&self.pool, week)
             .await?
             .unwrap_or(digest);
         Ok(SendOutcome::Sent(digest, report))
+    }
+}
+
+/// The dashboard's buttons run the same jobs as the CLI.
+impl web::admin::Jobs for App {
+    fn fetch_feed(&self, feed_id: i64) -> BoxFuture<'static, anyhow::Result<String>> {
+        let app = self.clone();
+        Box::pin(async move {
+            let feed = store::feeds::find(&app.pool, &feed_id.to_string()).await?;
+            let report = app.fetch(Some(vec![feed]), false, |_| {}).await?;
+            Ok(format!(
+                "{} new, {} updated, {} failed",
+                report.new_entries, report.updated_entries, report.failed
+            ))
+        })
+    }
+
+    fn resume_send(&self, week: DigestWeek) -> BoxFuture<'static, anyhow::Result<String>> {
+        let app = self.clone();
+        Box::pin(async move {
+            Ok(match app.send(week).await? {
+                SendOutcome::Empty(_) => "no stories: nothing sent".to_string(),
+                SendOutcome::BelowMinimum(_) => "below digest.min_stories: nothing sent".into(),
+                SendOutcome::Sent(_, r) => format!(
+                    "{} sent, {} deferred, {} failed{}",
+                    r.sent,
+                    r.deferred,
+                    r.failed,
+                    r.stopped
+                        .map(|s| format!(", stopped: {s}"))
+                        .unwrap_or_default()
+                ),
+            })
+        })
     }
 }

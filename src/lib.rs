@@ -21,6 +21,7 @@ pub mod html;
 pub mod ingest;
 pub mod mail;
 pub mod serve;
+pub mod monitor;
 pub mod store;
 pub mod stories;
 pub mod telemetry;

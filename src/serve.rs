@@ -49,7 +49,8 @@ impl Server {
             self.app.renderer.clone(),
             self.app.settings.clone(),
             self.app.mailer.clone(),
-        )?;
+        )?
+        .with_ops(self.app.metrics.clone(), Arc::new(self.app.clone()))?;
         let status = daemon::Status::default();
         let health = web::health::Health {
             database_url: self.app.settings.database.url.clone(),

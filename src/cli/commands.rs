@@ -19,6 +19,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         // Not through App::build: that stops at the first problem, check lists them all.
         return super::check::check(&settings, args.smtp).await;
     }
+    if let Command::Admin(super::AdminCommand::HashPassword) = &cli.command {
+        return super::monitor::hash_password();
+    }
     let app = App::build(settings).await?;
     match cli.command {
         Command::Feeds(cmd) => feeds(&app, cmd).await,
@@ -36,6 +39,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Check(_) => unreachable!("check runs before the app is built"),
         Command::Backup { path } => backup(&app, &path).await,
+        Command::Status(args) => super::monitor::status(&app, args).await,
+        Command::Admin(super::AdminCommand::HashPassword) => super::monitor::hash_password(),
     }
 }
 

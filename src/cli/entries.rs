@@ -161,13 +161,10 @@ async fn show(app: &App, id: i64, json: bool) -> anyhow::Result<()> {
 
 async fn split(app: &App, id: i64) -> anyhow::Result<()> {
     one(app, id).await?;
-    let members = store::stories::story_of(&app.pool, id).await?;
-    let others: Vec<i64> = members.iter().map(|m| m.id).filter(|m| *m != id).collect();
+    let others = crate::stories::split_apart(&app.pool, id, Utc::now()).await?;
     if others.is_empty() {
         bail!("entry {id} is already a story of its own: nothing to split");
     }
-    store::stories::set_overrides(&app.pool, id, &others, false, Utc::now()).await?;
-    crate::stories::link_stories(&app.pool, Utc::now()).await?;
     let list: Vec<String> = others.iter().map(i64::to_string).collect();
     println!(
         "entry {id} is now a story of its own, kept apart from entr{} {} for good",

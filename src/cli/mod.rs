@@ -6,6 +6,7 @@ mod digest;
 mod entries;
 mod feeds;
 mod progress;
+mod monitor;
 mod send;
 mod subscribers;
 
@@ -16,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use monitor::{AdminCommand, StatusArgs};
 pub use send::{DeliveriesArgs, SendArgs};
 pub use subscribers::{ExportFormat, SubscribersCommand};
 
@@ -79,6 +81,12 @@ pub enum Command {
         /// Where to write the copy (must not exist yet).
         path: PathBuf,
     },
+    /// Show the service's health: feeds by health (and the failing ones), subscribers, the
+    /// last send, each job's last success.
+    Status(StatusArgs),
+    /// The organiser's dashboard (`/admin`).
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
 /// `feeds ...`

@@ -18,6 +18,7 @@ use crate::domain::FeedUrl;
 mod delivery;
 mod digest;
 mod env;
+mod monitor;
 mod readers;
 mod service;
 mod values;
@@ -26,6 +27,7 @@ pub use delivery::{DeliverySettings, DkimSettings, SmtpSettings, SmtpTls};
 pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
 use env::{apply_env, one_line};
+pub use monitor::{AdminSettings, MetricsSettings};
 pub use readers::{SubscribeSettings, TrustedProxy};
 pub use service::{LogFormat, LogSettings, ServeSettings, StoreSettings};
 pub use values::{CronExpr, Mailbox, TimeZone, WeekStart};
@@ -97,6 +99,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[store]`: housekeeping.
     pub store: StoreSettings,
+    /// `[metrics]`: who may read `/metrics`.
+    pub metrics: MetricsSettings,
+    /// `[admin]`: the organiser's dashboard.
+    pub admin: AdminSettings,
     /// `[[feeds]]`: synced into the database at start.
     pub feeds: Vec<FeedSettings>,
 }
@@ -392,6 +398,7 @@ impl Settings {
         }
         self.digest.validate()?;
         self.subscribe.validate()?;
+        self.admin.validate()?;
         delivery::validate(self)?;
         if !(self.database.url.starts_with("sqlite:")) {
             return Err(ConfigError::Invalid(format!(

@@ -84,13 +84,18 @@ pub async fn fetch_feeds(
             let task = tokio::spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
                 let _permit = sem.acquire_owned().await.ok();
-                refresh::refresh_feed(&pool, &fetcher, &writer, &settings, &feed).await
+                let started = std::time::Instant::now();
+                let mut out =
+                    refresh::refresh_feed(&pool, &fetcher, &writer, &settings, &feed).await;
+                out.elapsed = started.elapsed();
+                out
             });
             async move {
                 task.await.unwrap_or_else(|e| RefreshOutcome {
                     feed_id: id,
                     url,
                     status: RefreshStatus::Failed(format!("internal error: {e}")),
+                    elapsed: std::time::Duration::ZERO,
                 })
             }
         })

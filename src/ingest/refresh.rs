@@ -39,6 +39,8 @@ pub struct RefreshOutcome {
     pub url: String,
     /// What happened.
     pub status: RefreshStatus,
+    /// How long the refresh took, from holding its slot to stored (the fetch duration metric).
+    pub elapsed: std::time::Duration,
 }
 
 /// Parsing and sanitising slots: one per core, plus one. The parse threads run at a lower
@@ -130,6 +132,7 @@ pub async fn refresh_feed(
         feed_id: feed.id,
         url: feed.url.clone(),
         status,
+        elapsed: std::time::Duration::ZERO,
     };
     match try_refresh(pool, fetcher, writer, settings, feed).await {
         Ok(out) => {
@@ -244,6 +247,7 @@ async fn try_refresh(
                 feed_id: feed.id,
                 url: feed.url.clone(),
                 status: RefreshStatus::NotModified,
+                elapsed: std::time::Duration::ZERO,
             });
         }
         Fetched::Body(resp) => *resp,
@@ -309,6 +313,7 @@ async fn try_refresh(
         feed_id: feed.id,
         url,
         status,
+        elapsed: std::time::Duration::ZERO,
     })
 }
 

@@ -4,6 +4,7 @@
 //! Must not know about HTTP, feeds' XML, templates or SMTP. Times are stored as Unix seconds
 //! (`BIGINT`) and booleans as `0/1`, which keeps the SQL portable to PostgreSQL.
 
+pub mod admin;
 pub mod bounces;
 pub mod confirmations;
 pub mod deliveries;
@@ -19,6 +20,7 @@ pub mod ledger;
 mod pool;
 pub mod runs;
 pub mod site;
+pub mod stats;
 pub mod stories;
 pub mod subscribers;
 

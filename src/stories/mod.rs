@@ -18,6 +18,28 @@ use crate::store::{self, Pool, StoreError};
 /// seen, so this covers every post published in the window too).
 pub const WINDOW_DAYS: i64 = 60;
 
+/// Makes `entry` a story of its own, kept apart from the other members of its story for good
+/// (`entries split` and the dashboard's "split" button), then regroups. Returns the entries it
+/// is now kept apart from: empty when it already was a story of its own (nothing changed).
+pub async fn split_apart(
+    pool: &Pool,
+    entry: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StoreError> {
+    let members = store::stories::story_of(pool, entry).await?;
+    let others: Vec<i64> = members
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| *m != entry)
+        .collect();
+    if others.is_empty() {
+        return Ok(others);
+    }
+    store::stories::set_overrides(pool, entry, &others, false, now).await?;
+    link_stories(pool, now).await?;
+    Ok(others)
+}
+
 /// Regroups the recent window into stories. Returns how many entries changed story.
 pub async fn link_stories(pool: &Pool, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let since = now - Duration::days(WINDOW_DAYS);

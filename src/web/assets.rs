@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::templates::Asset;
 
-fn serve(asset: &Asset, headers: &HeaderMap) -> Response {
+pub(super) fn serve(asset: &Asset, headers: &HeaderMap) -> Response {
     let etag = format!("\"{}\"", asset.version);
     let fresh = headers
         .get(header::IF_NONE_MATCH)
@@ -43,4 +43,24 @@ pub async fn css(State(state): State<AppState>, headers: HeaderMap) -> Response 
 /// `GET /static/favicon.svg` and `/favicon.ico`
 pub async fn favicon(State(state): State<AppState>, headers: HeaderMap) -> Response {
     serve(&state.site.templates.favicon, &headers)
+}
+
+/// The dashboard's stylesheet, built once.
+static ADMIN_CSS: std::sync::LazyLock<Asset> = std::sync::LazyLock::new(|| Asset {
+    body: bytes::Bytes::from_static(super::admin::CSS.as_bytes()),
+    content_type: "text/css; charset=utf-8",
+    version: format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(super::admin::CSS.as_bytes())
+    ),
+});
+
+/// The `?v=` of the dashboard's stylesheet.
+pub fn admin_version() -> &'static str {
+    &ADMIN_CSS.version
+}
+
+/// `GET /static/admin.css`
+pub async fn admin_css(headers: HeaderMap) -> Response {
+    serve(&ADMIN_CSS, &headers)
 }

@@ -1,9 +1,12 @@
 //! The public site: home (subscribe form, latest digest, river of stories), the archive, the
 //! blogroll, double opt-in and one-click leaving, Atom feeds, static files, health. Reads and
 //! writes through the store, renders its own templates (`templates/web/`) and sends the
-//! confirmation mail through the shared [`Mailer`]; never fetches feeds.
+//! confirmation mail through the shared [`Mailer`]; never fetches feeds. Also the operator's
+//! side: `/metrics` (Prometheus) and the organiser's dashboard under `/admin` ([`admin`]),
+//! whose buttons start work through the [`admin::Jobs`] handed in by the wiring point.
 
 mod address;
+pub mod admin;
 mod assets;
 mod cache;
 mod client_ip;
@@ -12,6 +15,7 @@ mod error;
 mod feeds;
 mod forms;
 pub mod health;
+mod metrics;
 mod page;
 mod pages;
 mod templates;
@@ -30,6 +34,7 @@ use crate::config::Settings;
 use crate::digest::Renderer;
 use crate::digest::render::RenderError;
 use crate::mail::Mailer;
+use crate::monitor::Metrics;
 use crate::store::Pool;
 
 pub use address::{AddressError, normalise as normalise_address};
@@ -52,6 +57,10 @@ pub struct AppState {
     site: Arc<Site>,
     /// The 404 and 500 pages, rendered at start.
     pages: Arc<error::ErrorPages>,
+    /// The dashboard, when a password is configured.
+    admin: Option<Arc<admin::Admin>>,
+    /// The metrics registry `/metrics` renders.
+    metrics: Metrics,
 }
 
 /// The site's own parts: templates, page cache, rate limiter.
@@ -90,9 +99,24 @@ impl AppState {
             mailer,
             site: Arc::new(site),
             pages: Arc::new(error::ErrorPages::default()),
+            admin: None,
+            metrics: Metrics::default(),
         };
         state.pages = Arc::new(error::render_pages(&state));
         Ok(state)
+    }
+
+    /// Adds the operator's parts: the app's metrics registry (for `/metrics`) and the
+    /// dashboard, which is on when `admin.password_hash` or `admin.password` is set and
+    /// starts its jobs through `jobs`.
+    pub fn with_ops(
+        mut self,
+        metrics: Metrics,
+        jobs: Arc<dyn admin::Jobs>,
+    ) -> Result<Self, admin::AuthError> {
+        self.metrics = metrics;
+        self.admin = admin::Admin::new(&self.settings.admin, jobs)?.map(Arc::new);
+        Ok(self)
     }
 }
 
@@ -124,6 +148,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(assets::css))
         .route("/static/favicon.svg", get(assets::favicon))
         .route("/favicon.ico", get(assets::favicon))
+        .route("/static/admin.css", get(assets::admin_css))
+        .route("/metrics", get(metrics::metrics))
+        .merge(admin::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response_with_state(
             state.clone(),

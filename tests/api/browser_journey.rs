@@ -21,13 +21,15 @@ fn free_port() -> u16 {
 }
 
 /// chromedriver on a free loopback port, killed on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    port: u16,
+    /// Its port on 127.0.0.1.
+    pub(crate) port: u16,
 }
 
 impl Driver {
-    fn start() -> Self {
+    /// Starts chromedriver and waits until it answers.
+    pub(crate) fn start() -> Self {
         let port = free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))

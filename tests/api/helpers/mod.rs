@@ -1,5 +1,6 @@
 //! Test servers and the `TestApp` driver.
 
+pub mod admin;
 pub mod blogs;
 pub mod daemon;
 mod feed_server;
