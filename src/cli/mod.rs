@@ -5,8 +5,8 @@ mod commands;
 mod digest;
 mod entries;
 mod feeds;
-mod progress;
 mod monitor;
+mod progress;
 mod send;
 mod subscribers;
 

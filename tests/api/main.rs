@@ -14,6 +14,7 @@ mod dashboard_pages;
 mod delivery;
 mod delivery_crash;
 mod delivery_message;
+mod delivery_relay;
 mod delivery_tls;
 mod digest;
 mod end_to_end;

@@ -11,6 +11,10 @@ Recipients whose local part starts with:
            reply timeout gets it through on the first attempt)
 Anything else is accepted with 250.
 
+--one-per-connection closes each connection right after a message is accepted (a relay that
+takes one message per connection, or drops idle ones); --down-after N makes the relay exit
+right after accepting its N-th message (a relay that goes down in the middle of a run).
+
 --tls CERT KEY with --mode starttls|tls offers STARTTLS or speaks TLS from the first byte;
 --auth USER:PASS requires that login (over TLS). --save DIR keeps each accepted message.
 """
@@ -71,6 +75,11 @@ class Handler:
         if self.args.save:
             with open(os.path.join(self.args.save, "%06d.eml" % n), "wb") as f:
                 f.write(content)
+        loop = asyncio.get_running_loop()
+        if self.args.one_per_connection:
+            loop.call_later(0.05, server.transport.close)
+        if self.args.down_after and n >= self.args.down_after:
+            loop.call_later(0.2, os._exit, 0)
         return "250 2.0.0 Ok: queued as %06d" % n
 
 
@@ -99,6 +108,8 @@ def main():
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--mode", choices=["starttls", "tls"], default="starttls")
     p.add_argument("--auth")
+    p.add_argument("--one-per-connection", action="store_true")
+    p.add_argument("--down-after", type=int, default=0)
     args = p.parse_args()
     kwargs = {}
     if args.tls:

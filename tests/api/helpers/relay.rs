@@ -23,6 +23,10 @@ pub struct RelayOptions {
     pub save: bool,
     /// Listen on this port (default: a free one).
     pub port: Option<u16>,
+    /// Close each connection right after accepting a message.
+    pub one_per_connection: bool,
+    /// Exit right after accepting this many messages.
+    pub down_after: Option<u32>,
 }
 
 /// One accepted message.
@@ -82,6 +86,12 @@ impl Relay {
         }
         if let Some(auth) = &opts.auth {
             cmd.args(["--auth", auth]);
+        }
+        if opts.one_per_connection {
+            cmd.arg("--one-per-connection");
+        }
+        if let Some(n) = opts.down_after {
+            cmd.args(["--down-after", &n.to_string()]);
         }
         let child = cmd
             .stdout(Stdio::null())
