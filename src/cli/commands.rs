@@ -30,6 +30,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Send(args) => super::send::send(&app, args).await,
         Command::Deliveries(args) => super::send::deliveries(&app, args).await,
         Command::Subscribers(cmd) => super::subscribers::run(&app, cmd).await,
+        Command::UnsubscribeMail => super::subscribers::unsubscribe_mail(&app).await,
         Command::Entries(cmd) => super::entries::run(&app, cmd).await,
         Command::Serve => {
             let token = tokio_util::sync::CancellationToken::new();

@@ -69,6 +69,10 @@ pub enum Command {
     /// Manage the readers: add, import, export, list, delete.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Read one mail on stdin (an unsubscribe request sent through `List-Unsubscribe`'s
+    /// mailto) and unsubscribe the reader it names; for the mail server to pipe
+    /// `newsletter.unsubscribe_address`'s mail into.
+    UnsubscribeMail,
     /// Inspect stored posts.
     #[command(subcommand)]
     Entries(EntriesCommand),

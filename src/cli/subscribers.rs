@@ -309,3 +309,24 @@ async fn list(app: &App, status: Option<&str>, json: bool) -> anyhow::Result<()>
     }
     Ok(())
 }
+
+/// `unsubscribe-mail`: one message on stdin. A message without a known token changes nothing
+/// and still succeeds (a failure would bounce the reader's mail back to them).
+pub async fn unsubscribe_mail(app: &App) -> anyhow::Result<()> {
+    use std::io::Read as _;
+    let mut raw = Vec::new();
+    let limit = u64::try_from(crate::mail::inbound::MAX_MESSAGE_BYTES).unwrap_or(u64::MAX);
+    std::io::stdin()
+        .take(limit)
+        .read_to_end(&mut raw)
+        .context("cannot read the message on stdin")?;
+    let Some(token) = crate::mail::inbound::unsubscribe_token(&raw) else {
+        println!("no unsubscribe token in the message: nothing done");
+        return Ok(());
+    };
+    match subs::unsubscribe(&app.pool, &token, Utc::now()).await? {
+        Some(email) => println!("unsubscribed {email}"),
+        None => println!("no subscriber has that token: nothing done"),
+    }
+    Ok(())
+}

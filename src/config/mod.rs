@@ -257,6 +257,9 @@ pub struct NewsletterSettings {
     pub from: Mailbox,
     /// `Reply-To:` address, usually the organiser.
     pub reply_to: Option<Mailbox>,
+    /// Where `List-Unsubscribe`'s `mailto:` asks readers' mail programs to write (default: the
+    /// From address). Pipe that address's mail into `chronicle unsubscribe-mail`.
+    pub unsubscribe_address: Option<Mailbox>,
 }
 
 impl Default for NewsletterSettings {
@@ -264,6 +267,7 @@ impl Default for NewsletterSettings {
         Self {
             from: Mailbox::from_str("Chronicle <newsletter@example.org>").expect("static mailbox"),
             reply_to: None,
+            unsubscribe_address: None,
         }
     }
 }

@@ -146,7 +146,11 @@ impl Composer {
             link_prefix,
             html,
             text,
-            mailto: from.email.to_string(),
+            mailto: settings
+                .newsletter
+                .unsubscribe_address
+                .as_ref()
+                .map_or_else(|| from.email.to_string(), |m| m.email.to_string()),
             from,
             reply_to,
             subject: one_line(&digest.subject),

@@ -6,6 +6,7 @@
 pub mod confirm;
 pub mod deliver;
 pub mod dkim;
+pub mod inbound;
 pub mod message;
 mod prebody;
 mod relay;

@@ -4,7 +4,7 @@
 //! next run sends the rest, once).
 
 use crate::delivery::{FAST, app_with, ledger, newsletter, readers};
-use crate::helpers::relay::{Relay, RelayOptions};
+use crate::helpers::{Relay, RelayOptions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_relay_that_closes_each_connection_still_gets_every_message_once_on_the_first_attempt() {
@@ -96,4 +96,91 @@ async fn a_relay_that_goes_down_mid_run_stops_it_and_the_next_run_sends_the_rest
     assert!(after.values().all(|n| *n == 1), "{after:?}");
     let l = ledger(&pool, "2026-W47").await;
     assert!(l.values().all(|r| r.status == "sent"), "{l:?}");
+}
+
+/// Runs `chronicle unsubscribe-mail` with `mail` on stdin; returns stdout.
+fn pipe_mail(app: &crate::helpers::TestApp, mail: &str) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        .arg("--config")
+        .arg(&app.config)
+        .arg("unsubscribe-mail")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(mail.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mailto_unsubscribe_request_piped_into_chronicle_unsubscribes_that_reader_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relay = Relay::start_with(
+        tmp.path(),
+        RelayOptions {
+            save: true,
+            ..RelayOptions::default()
+        },
+    );
+    let extra = format!("unsubscribe_address = \"leave@chronicle.test\"\n{FAST}");
+    let app = app_with(relay.port, "", &extra);
+    let pool = newsletter(&app, &readers(&["ada", "bob"])).await;
+    app.ok(&["send", "--week", "2026-W47"]);
+
+    // What Bob's mail program reads from his copy's List-Unsubscribe header.
+    let saved = relay.saved();
+    let bobs = saved
+        .iter()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .find(|m| m.contains("To: bob@example.org"))
+        .expect("bob's copy");
+    let head = bobs.split("\r\n\r\n").next().unwrap().replace("\r\n ", " ");
+    let mailto = head
+        .split("<mailto:")
+        .nth(1)
+        .and_then(|r| r.split('>').next())
+        .expect("a mailto in List-Unsubscribe")
+        .to_string();
+    let (to, query) = mailto.split_once("?subject=").unwrap();
+    assert_eq!(to, "leave@chronicle.test");
+    let subject = query.replace("%20", " ");
+
+    let unrelated = "From: carol@example.org\r\nTo: leave@chronicle.test\r\n\
+                     Subject: thanks for the digest\r\n\r\nLovely issue.\r\n";
+    assert_eq!(
+        pipe_mail(&app, unrelated),
+        "no unsubscribe token in the message: nothing done\n"
+    );
+    let forged = "Subject: unsubscribe 0123456789abcdef0123456789abcdef\r\n\r\n";
+    assert_eq!(
+        pipe_mail(&app, forged),
+        "no subscriber has that token: nothing done\n"
+    );
+    let request = format!(
+        "From: Bob <bob@example.org>\r\nTo: {to}\r\nSubject: {subject}\r\n\r\n(sent by a mail program)\r\n"
+    );
+    assert_eq!(pipe_mail(&app, &request), "unsubscribed bob@example.org\n");
+
+    let status: Vec<(String, String)> =
+        sqlx::query_as("SELECT email, status FROM subscribers ORDER BY email")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let want = [
+        ("ada@example.org", "confirmed"),
+        ("bob@example.org", "unsubscribed"),
+    ];
+    assert_eq!(
+        status,
+        want.map(|(e, s)| (e.to_string(), s.to_string())).to_vec()
+    );
 }
