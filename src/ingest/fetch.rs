@@ -371,48 +371,4 @@ fn describe(e: &reqwest::Error, timeout_secs: u64) -> FetchError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn freshness_from_cache_control_or_expires() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=600"),
-        );
-        assert_eq!(freshness(&h, now), Some(Duration::from_secs(600)));
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::EXPIRES,
-            HeaderValue::from_static("Sun, 22 Nov 2026 14:00:00 GMT"),
-        );
-        assert_eq!(freshness(&h, now), Some(Duration::from_secs(7200)));
-        h.insert(
-            header::EXPIRES,
-            HeaderValue::from_static("Sun, 22 Nov 2026 10:00:00 GMT"),
-        );
-        assert_eq!(freshness(&h, now), None, "already expired");
-        assert_eq!(freshness(&HeaderMap::new(), now), None);
-    }
-
-    #[test]
-    fn retry_after_seconds_or_date() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
-        assert_eq!(
-            retry_after(&h, now),
-            Some(now + chrono::Duration::seconds(120))
-        );
-        h.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static("Sun, 22 Nov 2026 13:00:00 GMT"),
-        );
-        assert_eq!(retry_after(&h, now), Some(now + chrono::Duration::hours(1)));
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h, now), None);
-    }
-}
+mod tests;
