@@ -107,8 +107,14 @@ fn a_permanent_move_needs_every_hop_permanent_and_308_is_permanent() {
     let atom = server.feed_url("seeds-atom.xml");
     let by_308 = server.goto_url(308, &target);
     let by_307 = server.goto_url(307, &atom);
-    let mixed = server.goto_url(308, &server.goto_url(302, &server.feed_url("ko-dev-notes-atom.xml")));
-    let both = server.goto_url(301, &server.goto_url(308, &server.feed_url("ja-rust-meetup-rss.xml")));
+    let mixed = server.goto_url(
+        308,
+        &server.goto_url(302, &server.feed_url("ko-dev-notes-atom.xml")),
+    );
+    let both = server.goto_url(
+        301,
+        &server.goto_url(308, &server.feed_url("ja-rust-meetup-rss.xml")),
+    );
     app.import_urls([
         by_308.as_str(),
         by_307.as_str(),
@@ -122,7 +128,12 @@ fn a_permanent_move_needs_every_hop_permanent_and_308_is_permanent() {
         .collect();
     assert_eq!(
         urls,
-        [target, by_307, mixed, server.feed_url("ja-rust-meetup-rss.xml")]
+        [
+            target,
+            by_307,
+            mixed,
+            server.feed_url("ja-rust-meetup-rss.xml")
+        ]
     );
 }
 

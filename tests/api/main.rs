@@ -16,6 +16,7 @@ mod digest;
 mod end_to_end;
 mod entries;
 mod feed_sources;
+mod fetch_guard;
 mod fetch_rules;
 mod fetching;
 mod golden;
