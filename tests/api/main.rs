@@ -25,6 +25,7 @@ mod politeness;
 mod readers;
 mod real_feeds;
 mod scripts;
+mod sealed;
 mod selection;
 mod site_pages;
 mod stories;
