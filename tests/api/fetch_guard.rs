@@ -42,7 +42,13 @@ fn the_guard_holds_end_to_end_in_a_network_namespace() {
          mount --bind \"$GUARD_HOSTS\" /etc/hosts; exec \"$@\""
     );
     let exe = std::env::current_exe().expect("test binary");
-    let out = Command::new("unshare")
+    let mut unshare = Command::new("unshare");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        // Without root, a user namespace grants the namespace's own root (where allowed).
+        unshare.arg("--map-root-user");
+    }
+    let out = unshare
         .args(["--net", "--mount", "--", "sh", "-c", &setup, "sh"])
         .arg(exe)
         .args([
