@@ -158,6 +158,8 @@ fn if_modified_since_repeats_last_modified_and_a_304_is_honoured() {
 }
 
 /// Runs `chronicle fetch --all` and returns (stdout, stderr, the child's peak RSS in KiB).
+// The child is reaped by wait4 (which also reports its peak memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn fetch_measured(app: &TestApp, env: &[(&str, &str)]) -> (String, String, i64) {
     let mut cmd = chronicle_command();
     cmd.arg("--config")
