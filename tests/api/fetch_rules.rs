@@ -211,9 +211,11 @@ fn gzip_and_brotli_bombs_are_cut_at_max_body_bytes_of_decompressed_data() {
             err.contains("failed: ") && err.contains(": feed larger than 1048576 bytes"),
             "{encoding}: {err}"
         );
-        // The bomb inflates to 64 MiB; cut at 1 MiB the process stays far below that.
+        // The bomb inflates to 256 MiB; cut at 1 MiB the process stays far below that (measured:
+        // about 29 MiB with gzip, 66 MiB with brotli, whose decoder keeps large buffers; the
+        // same for a 64 MiB bomb, so bounded by the limit, not by the bomb).
         assert!(
-            peak_kib < 48 * 1024,
+            peak_kib < 128 * 1024,
             "{encoding}: peak RSS {peak_kib} KiB: the bomb was not cut"
         );
         eprintln!("{encoding} bomb: peak RSS of chronicle fetch {peak_kib} KiB");

@@ -193,6 +193,11 @@ impl FeedServer {
     /// From now on `/feeds/{name}` answers a decompression bomb (`gzip` or `br`: a feed's start
     /// and [`BOMB_BYTES`] of spaces, compressed), or the fixture again with `None`.
     pub fn set_bomb(&self, name: &str, encoding: Option<&str>) {
+        if let Some(e) = encoding {
+            // Compressed here, before any request: made while a fetch waits, under a loaded
+            // machine it could outlast the fetch's time limit.
+            bomb_body(e);
+        }
         let mut b = self.state.bombs.lock().unwrap();
         match encoding {
             Some(e) => b.insert(name.to_string(), e.to_string()),
@@ -486,12 +491,26 @@ async fn page() -> Response {
         .into_response()
 }
 
-/// Decompressed size of a bomb: 64 MiB, from about 64 KiB (gzip) or less (brotli) on the wire.
-pub const BOMB_BYTES: usize = 64 << 20;
+/// Decompressed size of a bomb: 256 MiB, from about 256 KiB (gzip) or less (brotli) on the wire.
+pub const BOMB_BYTES: usize = 256 << 20;
 
 /// A feed's start and [`BOMB_BYTES`] of spaces, compressed with `encoding` (made once per
-/// encoding: compressing 64 MiB takes a moment).
+/// encoding: compressing 256 MiB takes a moment).
 fn bomb(encoding: &str) -> Response {
+    let Some(body) = bomb_body(encoding) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/rss+xml"),
+            (header::CONTENT_ENCODING, encoding),
+        ],
+        body.clone(),
+    )
+        .into_response()
+}
+
+fn bomb_body(encoding: &str) -> Option<&'static Vec<u8>> {
     use std::io::Write;
     use std::sync::OnceLock;
     static GZIP: OnceLock<Vec<u8>> = OnceLock::new();
@@ -504,29 +523,21 @@ fn bomb(encoding: &str) -> Response {
             w.write_all(&spaces).unwrap();
         }
     };
-    let body = match encoding {
-        "gzip" => GZIP.get_or_init(|| {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    match encoding {
+        "gzip" => Some(GZIP.get_or_init(|| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             write_all(&mut e);
             e.finish().unwrap()
-        }),
-        "br" => BROTLI.get_or_init(|| {
+        })),
+        "br" => Some(BROTLI.get_or_init(|| {
             let mut out = Vec::new();
-            let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, 9, 22);
+            let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, 5, 22);
             write_all(&mut w);
             drop(w);
             out
-        }),
-        _ => return StatusCode::BAD_REQUEST.into_response(),
-    };
-    (
-        [
-            (header::CONTENT_TYPE, "application/rss+xml"),
-            (header::CONTENT_ENCODING, encoding),
-        ],
-        body.clone(),
-    )
-        .into_response()
+        })),
+        _ => None,
+    }
 }
 
 /// Answers `code` with `Location: ?to=`.
