@@ -9,6 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
+use chronicle::domain::FeedUrl;
+use chronicle::ingest::fetch::Fetched;
+
 use crate::helpers::{FeedServer, TestApp, chronicle_command};
 
 fn feeds_json(app: &TestApp) -> Vec<Value> {
@@ -302,4 +305,59 @@ fn a_gone_feed_is_never_requested_again_until_the_organiser_enables_it() {
     assert!(out.starts_with("fetched 0 feeds"), "{out}");
     assert!(out.contains("skipped 3 disabled feeds"), "{out}");
     assert_eq!(server.hits("/feeds/seeds-rss.xml"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fetcher_reports_a_move_only_after_redirects_that_were_all_permanent() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = FeedServer::start();
+    let text = "[fetch]\nallow_private_networks = true\ntimeout_secs = 5\n";
+    let settings =
+        chronicle::config::Settings::from_parts("t.toml".as_ref(), text, std::iter::empty())
+            .expect("settings");
+    let fetcher = chronicle::ingest::Fetcher::new(&settings).expect("client");
+    let feed = server.feed_url("seeds-rss.xml");
+    for (url, moved) in [
+        (feed.clone(), None),
+        (server.goto_url(301, &feed), Some(feed.clone())),
+        (server.goto_url(308, &feed), Some(feed.clone())),
+        (server.goto_url(302, &feed), None),
+        (server.goto_url(301, &server.goto_url(307, &feed)), None),
+    ] {
+        let parsed = FeedUrl::parse(&url).expect("a feed URL");
+        match fetcher.get(&parsed, None, None).await {
+            Ok(Fetched::Body(r)) => {
+                assert_eq!(r.moved_to.map(|u| u.to_string()), moved, "{url}");
+                assert_eq!(r.final_url.as_str(), feed, "{url}");
+            }
+            Ok(Fetched::NotModified { .. }) => panic!("{url}: 304 without a validator"),
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn a_body_of_exactly_max_body_bytes_is_read_and_one_byte_more_is_refused() {
+    let server = FeedServer::start();
+    let app = TestApp::new(25, "");
+    let body = std::fs::read_to_string(crate::helpers::fixtures().join("feeds/seeds-rss.xml"))
+        .expect("fixture");
+    // Served with its Content-Length: the limit is checked on it and on the bytes read.
+    app.add_unchecked(&server.set_body("exact.xml", &body));
+    let (exact, less) = (body.len().to_string(), (body.len() - 1).to_string());
+    let out = app.run_env(
+        &["fetch", "--all"],
+        &[("CHRONICLE_FETCH__MAX_BODY_BYTES", &less)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("feed larger than {less} bytes")),
+        "{stderr}"
+    );
+    let out = app.run_env(
+        &["fetch", "--all"],
+        &[("CHRONICLE_FETCH__MAX_BODY_BYTES", &exact)],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("4 new entries"), "{stdout}");
 }

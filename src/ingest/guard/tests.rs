@@ -5,11 +5,13 @@ use super::*;
 
 fn refused(s: &str) -> String {
     let ip: IpAddr = s.parse().expect("an address");
+    assert!(is_forbidden(ip), "{s} should be refused");
     why_forbidden(ip).unwrap_or_else(|| panic!("{s} should be refused"))
 }
 
 fn allowed(s: &str) {
     let ip: IpAddr = s.parse().expect("an address");
+    assert!(!is_forbidden(ip), "{s} should be allowed");
     assert_eq!(why_forbidden(ip), None, "{s} should be allowed");
 }
 
