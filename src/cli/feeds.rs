@@ -136,6 +136,26 @@ pub(super) async fn feeds(app: &App, cmd: FeedsCommand) -> anyhow::Result<()> {
                 None => print!("{opml}"),
             }
         }
+        FeedsCommand::Enable { feed } => {
+            let f = store::feeds::find(&app.pool, &feed).await?;
+            if store::feeds::enable(&app.pool, f.id).await? {
+                println!(
+                    "enabled feed {} ({}): it is polled at the next fetch",
+                    f.id, f.url
+                );
+            } else {
+                println!("feed {} ({}) is already enabled", f.id, f.url);
+            }
+        }
+        FeedsCommand::Disable { feed } => {
+            let f = store::feeds::find(&app.pool, &feed).await?;
+            let why = "disabled by the organiser";
+            store::feeds::disable(&app.pool, f.id, store::feeds::Disabled::Organiser, why).await?;
+            println!(
+                "disabled feed {} ({}): `chronicle feeds enable {}` polls it again",
+                f.id, f.url, f.id
+            );
+        }
         FeedsCommand::Remove { feed } => {
             let f = store::feeds::find(&app.pool, &feed).await?;
             store::feeds::remove(&app.pool, f.id).await?;
@@ -159,9 +179,33 @@ pub(super) fn clip(s: &str, width: usize) -> String {
 }
 
 pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::Result<()> {
-    let single = feed.is_some();
-    let feeds = match feed {
-        Some(f) => vec![store::feeds::find(&app.pool, f).await?],
+    let only = match feed {
+        Some(f) => {
+            let f = store::feeds::find(&app.pool, f).await?;
+            if !f.enabled {
+                // A disabled feed is never requested (a 410 means the server asked us to stop).
+                bail!(
+                    "feed {} ({}) is disabled ({}); `chronicle feeds enable {}` polls it again",
+                    f.id,
+                    f.url,
+                    f.last_error.as_deref().unwrap_or("no reason recorded"),
+                    f.id
+                );
+            }
+            Some(vec![f])
+        }
+        None => None,
+    };
+    let single = only.is_some();
+    // Counted before the run, so feeds this run disables (410) are not reported as skipped.
+    let skipped = if all {
+        store::feeds::count_disabled(&app.pool).await?
+    } else {
+        0
+    };
+    // Only enabled feeds: `due` never lists a disabled one.
+    let feeds = match only {
+        Some(f) => f,
         None => store::feeds::due(&app.pool, Utc::now(), all).await?,
     };
     let mut meter = super::progress::FetchMeter::new(feeds.len());
@@ -190,10 +234,22 @@ pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::R
             n => format!("; {n} entries regrouped as copies of one story"),
         }
     );
+    if skipped > 0 {
+        println!("{}", skipped_line(skipped));
+    }
     if single {
         if let Some(reason) = last_failure {
             bail!("{reason}");
         }
     }
     Ok(())
+}
+
+/// What `fetch --all` says about the disabled feeds it did not poll.
+fn skipped_line(n: i64) -> String {
+    let feeds = if n == 1 { "feed" } else { "feeds" };
+    format!(
+        "skipped {n} disabled {feeds}: `chronicle feeds list` shows why, \
+         `chronicle feeds enable ID` polls one again"
+    )
 }

@@ -132,6 +132,19 @@ pub enum FeedsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Poll a disabled feed again (one that answered 410 Gone, was disabled by `feeds disable`
+    /// or removed from config.toml): due at once, its error count cleared.
+    Enable {
+        /// The feed's id (from `feeds list`) or URL.
+        #[arg(value_name = "ID|URL")]
+        feed: String,
+    },
+    /// Stop polling a feed but keep it and its entries (`feeds enable` undoes it).
+    Disable {
+        /// The feed's id (from `feeds list`) or URL.
+        #[arg(value_name = "ID|URL")]
+        feed: String,
+    },
     /// Stop following a feed and delete its entries (sent digests keep their copy).
     Remove {
         /// The feed's id (from `feeds list`) or URL.
@@ -143,7 +156,7 @@ pub enum FeedsCommand {
 /// `fetch`
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// Fetch every enabled feed, ignoring schedules.
+    /// Fetch every enabled feed now, ignoring schedules (disabled feeds are skipped and counted).
     #[arg(long, conflicts_with = "feed")]
     pub all: bool,
     /// Fetch only this feed (id or URL), now.

@@ -19,6 +19,7 @@ mod delivery;
 mod digest;
 mod env;
 mod monitor;
+mod fetch_proxy;
 mod readers;
 mod service;
 mod values;
@@ -28,6 +29,7 @@ pub use digest::{DigestSettings, GroupBy, StoryOrder};
 pub use env::redact_url;
 use env::{apply_env, one_line};
 pub use monitor::{AdminSettings, MetricsSettings};
+pub use fetch_proxy::ProxyUrl;
 pub use readers::{SubscribeSettings, TrustedProxy};
 pub use service::{LogFormat, LogSettings, ServeSettings, StoreSettings};
 pub use values::{CronExpr, Mailbox, TimeZone, WeekStart};
@@ -206,6 +208,10 @@ pub struct FetchSettings {
     pub max_interval_minutes: u64,
     /// Consecutive errors after which a feed is marked failing and tried once a day.
     pub failing_after: u32,
+    /// Fetch every feed through this HTTP(S) proxy. Unset (the default), no proxy is used, not
+    /// even one named by `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`. A proxy resolves host names
+    /// itself, so setting one bypasses the private-address guard for names.
+    pub proxy: Option<ProxyUrl>,
 }
 
 impl Default for FetchSettings {
@@ -222,6 +228,7 @@ impl Default for FetchSettings {
             min_interval_minutes: 15,
             max_interval_minutes: 24 * 60,
             failing_after: 10,
+            proxy: None,
         }
     }
 }

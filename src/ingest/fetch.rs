@@ -10,7 +10,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, redirect};
 use url::Url;
 
-use super::guard::{PublicOnlyResolver, is_forbidden};
+use super::guard::{PublicOnlyResolver, refusal, why_forbidden};
 use crate::config::Settings;
 use crate::domain::FeedUrl;
 
@@ -117,7 +117,16 @@ impl Fetcher {
             .connect_timeout(f.connect_timeout())
             .pool_idle_timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(f.per_host);
-        if !f.allow_private_networks {
+        builder = match &f.proxy {
+            // The proxy resolves names and connects, so the resolver below would judge only the
+            // proxy's own address: an explicit proxy is documented as bypassing the guard for
+            // names (literal addresses are still checked in `check_target`).
+            Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.url().clone())?),
+            // Never a proxy from HTTP(S)_PROXY / ALL_PROXY: through one, the guard would never
+            // see the address the request goes to.
+            None => builder.no_proxy(),
+        };
+        if !f.allow_private_networks && f.proxy.is_none() {
             builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
         }
         Ok(Self {
@@ -253,11 +262,9 @@ impl Fetcher {
             Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
             _ => None,
         };
-        match literal {
-            Some(ip) if is_forbidden(ip) => Err(FetchError::Refused(format!(
-                "refused: {ip} is not a public address (set fetch.allow_private_networks = true to allow it)"
-            ))),
-            _ => Ok(()),
+        match literal.and_then(|ip| Some((ip, why_forbidden(ip)?))) {
+            Some((ip, why)) => Err(FetchError::Refused(refusal(&ip.to_string(), ip, &why))),
+            None => Ok(()),
         }
     }
 
@@ -320,20 +327,25 @@ pub fn freshness(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
 
 /// Turns a reqwest error into plain words by looking at its causes.
 fn describe(e: &reqwest::Error, timeout_secs: u64) -> FetchError {
-    let mut chain = String::new();
+    let mut causes = Vec::new();
     let mut source = e.source();
     while let Some(s) = source {
-        chain.push_str(&s.to_string().to_lowercase());
-        chain.push_str(" | ");
+        causes.push(s.to_string());
         source = s.source();
     }
+    // Our own resolver's refusal: show it as it is.
+    if let Some(refused) = causes
+        .iter()
+        .find_map(|c| c.find("refused:").map(|i| &c[i..]))
+    {
+        return FetchError::Refused(refused.to_string());
+    }
+    let chain = causes
+        .iter()
+        .map(|c| c.to_lowercase() + " | ")
+        .collect::<String>();
     let words = if e.is_timeout() || chain.contains("timed out") {
         format!("timed out after {timeout_secs} s")
-    } else if chain.contains("refused:") {
-        // Our own resolver's refusal: show it as it is.
-        let start = chain.find("refused:").unwrap_or(0);
-        let msg = chain[start..].split(" | ").next().unwrap_or("refused");
-        return FetchError::Refused(msg.to_string());
     } else if chain.contains("expired") && chain.contains("certificate") {
         "TLS certificate expired".into()
     } else if chain.contains("certificate") || chain.contains("unknownissuer") {
@@ -359,48 +371,4 @@ fn describe(e: &reqwest::Error, timeout_secs: u64) -> FetchError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn freshness_from_cache_control_or_expires() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=600"),
-        );
-        assert_eq!(freshness(&h, now), Some(Duration::from_secs(600)));
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::EXPIRES,
-            HeaderValue::from_static("Sun, 22 Nov 2026 14:00:00 GMT"),
-        );
-        assert_eq!(freshness(&h, now), Some(Duration::from_secs(7200)));
-        h.insert(
-            header::EXPIRES,
-            HeaderValue::from_static("Sun, 22 Nov 2026 10:00:00 GMT"),
-        );
-        assert_eq!(freshness(&h, now), None, "already expired");
-        assert_eq!(freshness(&HeaderMap::new(), now), None);
-    }
-
-    #[test]
-    fn retry_after_seconds_or_date() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let mut h = HeaderMap::new();
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
-        assert_eq!(
-            retry_after(&h, now),
-            Some(now + chrono::Duration::seconds(120))
-        );
-        h.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static("Sun, 22 Nov 2026 13:00:00 GMT"),
-        );
-        assert_eq!(retry_after(&h, now), Some(now + chrono::Duration::hours(1)));
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h, now), None);
-    }
-}
+mod tests;

@@ -8,7 +8,7 @@ pub mod dates;
 pub mod discover;
 mod encoding;
 pub mod fetch;
-mod guard;
+pub mod guard;
 pub mod normalize;
 pub mod opml;
 pub mod parse;

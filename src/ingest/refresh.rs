@@ -165,7 +165,13 @@ pub async fn refresh_feed(
                 let mut tx = store::begin_write(pool).await?;
                 store::feeds::record_fetch(&mut *tx, feed.id, &record, now, next).await?;
                 if gone {
-                    store::feeds::disable(&mut *tx, feed.id, &message).await?;
+                    store::feeds::disable(
+                        &mut *tx,
+                        feed.id,
+                        store::feeds::Disabled::Gone,
+                        &message,
+                    )
+                    .await?;
                 }
                 tx.commit().await
             }

@@ -121,8 +121,14 @@ pub async fn sync_config(
             .await?;
         let id = match existing {
             Some(id) => {
+                // Re-enabled only if the file itself had disabled it: a feed the server
+                // removed (410) or the organiser stopped waits for `feeds enable`.
                 sqlx::query(
-                    "UPDATE feeds SET title = $2, author = $3, source = 'config', enabled = 1
+                    "UPDATE feeds SET title = $2, author = $3, source = 'config',
+                        enabled = CASE WHEN enabled = 1 OR disabled_reason = 'config'
+                                       THEN 1 ELSE 0 END,
+                        disabled_reason = CASE WHEN enabled = 1 OR disabled_reason = 'config'
+                                               THEN NULL ELSE disabled_reason END
                      WHERE id = $1",
                 )
                 .bind(id)
@@ -156,7 +162,9 @@ pub async fn sync_config(
     let mut disabled = 0;
     for id in config_ids.into_iter().filter(|id| !keep.contains(id)) {
         sqlx::query(
-            "UPDATE feeds SET enabled = 0, last_error = 'removed from config.toml' WHERE id = $1",
+            "UPDATE feeds SET enabled = 0, disabled_reason = 'config',
+                    last_error = 'removed from config.toml'
+             WHERE id = $1",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -330,17 +338,61 @@ where
     Ok(count)
 }
 
-/// Stops polling a feed (e.g. after 410 Gone), keeping its entries.
-pub async fn disable<'c, E>(ex: E, id: i64, reason: &str) -> Result<(), StoreError>
+/// Who stopped polling a feed; only [`Disabled::Config`] is undone by config.toml's sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disabled {
+    /// The server said 410 Gone.
+    Gone,
+    /// The organiser ran `feeds disable`.
+    Organiser,
+}
+
+impl Disabled {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Gone => "gone",
+            Self::Organiser => "organiser",
+        }
+    }
+}
+
+/// Stops polling a feed (after 410 Gone, or on the organiser's word), keeping its entries.
+/// Nothing polls it again until [`enable`].
+pub async fn disable<'c, E>(ex: E, id: i64, why: Disabled, message: &str) -> Result<(), StoreError>
 where
     E: Executor<'c, Database = Db>,
 {
-    sqlx::query("UPDATE feeds SET enabled = 0, last_error = $2 WHERE id = $1")
-        .bind(id)
-        .bind(reason)
-        .execute(ex)
-        .await?;
+    sqlx::query(
+        "UPDATE feeds SET enabled = 0, disabled_reason = $2, last_error = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(why.as_str())
+    .bind(message)
+    .execute(ex)
+    .await?;
     Ok(())
+}
+
+/// Polls a disabled feed again, from a clean slate: due now, no error count to back off from.
+/// Returns false when the feed was not disabled.
+pub async fn enable(pool: &Pool, id: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE feeds SET enabled = 1, disabled_reason = NULL, error_count = 0, next_check_at = 0
+         WHERE id = $1 AND enabled = 0",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many feeds are disabled (what `fetch --all` skips).
+pub async fn count_disabled(pool: &Pool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM feeds WHERE enabled = 0")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Records that a feed moved permanently. Returns false (and changes nothing) when another feed

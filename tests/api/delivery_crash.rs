@@ -3,7 +3,7 @@
 //! Message-ID, and the extra copies are at most what was in flight at each kill.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
@@ -29,7 +29,7 @@ async fn sigkill_during_a_send_skips_no_one_and_doubles_only_what_was_in_flight(
 
     let mut kills = 0;
     for _ in 0..5 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+        let mut child = crate::helpers::chronicle_command()
             .arg("--config")
             .arg(&app.config)
             .args(["send", "--week", "2026-W47"])

@@ -101,11 +101,10 @@ async fn a_relay_that_goes_down_mid_run_stops_it_and_the_next_run_sends_the_rest
 /// Runs `chronicle unsubscribe-mail` with `mail` on stdin; returns stdout.
 fn pipe_mail(app: &crate::helpers::TestApp, mail: &str) -> String {
     use std::io::Write as _;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+    let mut child = crate::helpers::chronicle_command()
         .arg("--config")
         .arg(&app.config)
         .arg("unsubscribe-mail")
-        .env_remove("RUST_LOG")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -1,7 +1,6 @@
 //! The web site, served by the real application on a random port.
 
 use chronicle::app::App;
-use chronicle::config::Settings;
 use chronicle::serve::Server;
 use tokio_util::sync::CancellationToken;
 
@@ -51,7 +50,7 @@ async fn archive_health_and_one_click_unsubscribe() {
     t.ok(&["subscribers", "add", "ada@example.org"]);
     t.ok(&["send", "--week", "2026-W46"]);
 
-    let settings = Settings::load(&t.config).unwrap();
+    let settings = crate::helpers::load_settings(&t.config);
     let app = App::build(settings).await.unwrap();
     let server = Server::bind(app).await.unwrap();
     let base = format!("http://127.0.0.1:{}", server.port());
@@ -174,7 +173,7 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         .unwrap()
         .port();
     let t = TestApp::new(25, &format!("\n[web]\nbind = \"127.0.0.1:{port}\"\n"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+    let mut child = crate::helpers::chronicle_command()
         .arg("--config")
         .arg(&t.config)
         .arg("serve")
@@ -194,11 +193,10 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    // libc::kill rather than the `kill` command: procps may be missing on a minimal machine.
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: kill(2) on our own child's pid, which has not been waited for yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "SIGTERM sent");
     let status = child.wait().unwrap();
     assert!(status.success(), "serve exits 0 on SIGTERM: {status:?}");
     let err = t.fails(&["check", "--health"]);

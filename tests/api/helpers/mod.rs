@@ -110,11 +110,10 @@ reply_to = "organisers@chronicle.test"
         self.run_env(args, &[])
     }
 
-    /// Runs the binary with extra environment variables.
+    /// Runs the binary with extra environment variables (the only `CHRONICLE_*` it sees).
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chronicle"));
+        let mut cmd = chronicle_command();
         cmd.arg("--config").arg(&self.config).args(args);
-        cmd.env_remove("RUST_LOG");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -182,6 +181,37 @@ reply_to = "organisers@chronicle.test"
     }
 }
 
+/// The `chronicle` binary, sealed from the caller's environment: no `CHRONICLE_*` override
+/// (an organiser's exported `CHRONICLE_SMTP__PASSWORD` would change every test) and no
+/// `RUST_LOG`. Tests add the variables they mean with `.env(...)`.
+pub fn chronicle_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chronicle"));
+    for (name, _) in std::env::vars_os() {
+        if name
+            .to_string_lossy()
+            .starts_with(chronicle::config::ENV_PREFIX)
+        {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.env_remove("RUST_LOG");
+    cmd
+}
+
+/// Settings of a test's config file as the tests mean them: the file alone, without the
+/// `CHRONICLE_*` variables of the caller's environment.
+pub fn load_settings(config: &Path) -> chronicle::config::Settings {
+    let text = std::fs::read_to_string(config).expect("read the test config");
+    chronicle::config::Settings::from_parts(config, &text, std::iter::empty())
+        .expect("test settings")
+}
+
+/// Whether `assert_golden` rewrites golden files: only with `UPDATE_GOLDEN=1`, and never under
+/// CI (where a rewrite would make the comparison pass whatever the output).
+pub fn updating_golden(update: Option<&str>, ci: bool) -> bool {
+    update == Some("1") && !ci
+}
+
 /// Decodes the entities tera's escaping produces.
 pub fn unescape_html(s: &str) -> String {
     s.replace("&quot;", "\"")
@@ -197,13 +227,14 @@ pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Compares `actual` with `tests/golden/<name>`; with `UPDATE_GOLDEN=1` in the environment,
-/// rewrites the file instead (`UPDATE_GOLDEN=1 cargo test golden`).
+/// Compares `actual` with `tests/golden/<name>`; with `UPDATE_GOLDEN=1` in the environment (and
+/// no `CI`), rewrites the file instead (`UPDATE_GOLDEN=1 cargo test golden`).
 pub fn assert_golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    let update = std::env::var("UPDATE_GOLDEN").ok();
+    if updating_golden(update.as_deref(), std::env::var_os("CI").is_some()) {
         std::fs::create_dir_all(path.parent().expect("a folder")).expect("create tests/golden");
         std::fs::write(&path, actual).expect("write golden file");
         return;
@@ -239,7 +270,7 @@ pub async fn serve(
     tokio_util::sync::CancellationToken,
     tokio::task::JoinHandle<anyhow::Result<()>>,
 ) {
-    let settings = chronicle::config::Settings::load(&t.config).expect("settings");
+    let settings = load_settings(&t.config);
     let app = chronicle::app::App::build(settings).await.expect("app");
     let server = chronicle::serve::Server::bind(app).await.expect("bind");
     let base = format!("http://127.0.0.1:{}", server.port());

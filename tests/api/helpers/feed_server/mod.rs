@@ -38,6 +38,10 @@ struct FeedState {
     log: Arc<Mutex<Vec<Request>>>,
     missing: Arc<Mutex<Vec<String>>>,
     dynamic: Arc<Mutex<HashMap<String, String>>>,
+    /// Feeds answered with a decompression bomb instead (name → `gzip` or `br`).
+    bombs: Arc<Mutex<HashMap<String, String>>>,
+    /// `If-Modified-Since` values received on `/lastmod/...`.
+    if_modified_since: Arc<Mutex<Vec<String>>>,
 }
 
 impl FeedState {
@@ -117,6 +121,8 @@ impl FeedServer {
             .route("/tests/{*path}", get(feedparser_case))
             .route("/fixtures/{*path}", get(any_fixture))
             .route("/images/{name}", get(image))
+            .route("/goto/{code}", get(goto))
+            .route("/lastmod/{name}", get(last_modified))
             .with_state(state.clone());
         let listener = StdListener::bind((ip, 0)).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -182,6 +188,33 @@ impl FeedServer {
     /// Every request so far.
     pub fn requests(&self) -> Vec<Request> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// From now on `/feeds/{name}` answers a decompression bomb (`gzip` or `br`: a feed's start
+    /// and [`BOMB_BYTES`] of spaces, compressed), or the fixture again with `None`.
+    pub fn set_bomb(&self, name: &str, encoding: Option<&str>) {
+        if let Some(e) = encoding {
+            // Compressed here, before any request: made while a fetch waits, under a loaded
+            // machine it could outlast the fetch's time limit.
+            bomb_body(e);
+        }
+        let mut b = self.state.bombs.lock().unwrap();
+        match encoding {
+            Some(e) => b.insert(name.to_string(), e.to_string()),
+            None => b.remove(name),
+        };
+    }
+
+    /// A URL that answers `code` with `Location: to` (any scheme, any host).
+    pub fn goto_url(&self, code: u16, to: &str) -> String {
+        let mut u = url::Url::parse(&format!("{}/goto/{code}", self.base)).unwrap();
+        u.query_pairs_mut().append_pair("to", to);
+        u.to_string()
+    }
+
+    /// The `If-Modified-Since` values `/lastmod/...` received, in order.
+    pub fn if_modified_since(&self) -> Vec<String> {
+        self.state.if_modified_since.lock().unwrap().clone()
     }
 
     /// Paths that were requested with `If-None-Match`.
@@ -378,6 +411,9 @@ async fn feed(
 }
 
 fn serve_feed(state: &FeedState, path: String, name: &str, headers: &HeaderMap) -> Response {
+    if let Some(encoding) = state.bombs.lock().unwrap().get(name) {
+        return bomb(encoding);
+    }
     if state.missing.lock().unwrap().iter().any(|n| n == name) {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -451,6 +487,98 @@ async fn page() -> Response {
     (
         [(header::CONTENT_TYPE, "text/html")],
         "<!DOCTYPE html><html><head><title>Blog</title></head><body>Hello</body></html>",
+    )
+        .into_response()
+}
+
+/// Decompressed size of a bomb: 256 MiB, from about 256 KiB (gzip) or less (brotli) on the wire.
+pub const BOMB_BYTES: usize = 256 << 20;
+
+/// A feed's start and [`BOMB_BYTES`] of spaces, compressed with `encoding` (made once per
+/// encoding: compressing 256 MiB takes a moment).
+fn bomb(encoding: &str) -> Response {
+    let Some(body) = bomb_body(encoding) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/rss+xml"),
+            (header::CONTENT_ENCODING, encoding),
+        ],
+        body.clone(),
+    )
+        .into_response()
+}
+
+fn bomb_body(encoding: &str) -> Option<&'static Vec<u8>> {
+    use std::io::Write;
+    use std::sync::OnceLock;
+    static GZIP: OnceLock<Vec<u8>> = OnceLock::new();
+    static BROTLI: OnceLock<Vec<u8>> = OnceLock::new();
+    let write_all = |w: &mut dyn Write| {
+        w.write_all(b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Bomb</title>")
+            .unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..BOMB_BYTES >> 20 {
+            w.write_all(&spaces).unwrap();
+        }
+    };
+    match encoding {
+        "gzip" => Some(GZIP.get_or_init(|| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            write_all(&mut e);
+            e.finish().unwrap()
+        })),
+        "br" => Some(BROTLI.get_or_init(|| {
+            let mut out = Vec::new();
+            let mut w = brotli::CompressorWriter::new(&mut out, 1 << 16, 5, 22);
+            write_all(&mut w);
+            drop(w);
+            out
+        })),
+        _ => None,
+    }
+}
+
+/// Answers `code` with `Location: ?to=`.
+async fn goto(
+    State(state): State<FeedState>,
+    UrlPath(code): UrlPath<u16>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    hit(&state, format!("/goto/{code}"));
+    let to = q.get("to").cloned().unwrap_or_default();
+    (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND),
+        [(header::LOCATION, to)],
+    )
+        .into_response()
+}
+
+/// A fixture with `Last-Modified` and no `ETag`: 304 when `If-Modified-Since` repeats it.
+async fn last_modified(
+    State(state): State<FeedState>,
+    UrlPath(name): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    const STAMP: &str = "Sun, 22 Nov 2026 10:00:00 GMT";
+    hit(&state, format!("/lastmod/{name}"));
+    if let Some(ims) = headers.get(header::IF_MODIFIED_SINCE) {
+        let ims = ims.to_str().unwrap_or("").to_string();
+        state.if_modified_since.lock().unwrap().push(ims.clone());
+        if ims == STAMP {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+    }
+    let Some(body) = fixture(&name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "application/rss+xml"),
+            (header::LAST_MODIFIED, STAMP),
+        ],
+        body,
     )
         .into_response()
 }
