@@ -3,7 +3,7 @@
 //! password from `admin hash-password`, https cookies, no password no dashboard, and who may
 //! read `/metrics` (networks, trusted proxies, bearer token).
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::helpers::TestApp;
 use crate::helpers::admin::{PASSWORD, admin_config, promtool, sample, set_cookie};
@@ -127,7 +127,7 @@ async fn sign_in_checks_the_hash_limits_attempts_and_sets_a_strict_cookie() {
 async fn a_hashed_password_works_https_cookies_are_secure_and_no_password_means_no_dashboard() {
     // `admin hash-password` reads the password on stdin and prints the PHC string.
     let off = TestApp::new(25, "\n[web]\nbind = \"127.0.0.1:0\"\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chronicle"))
+    let mut child = crate::helpers::chronicle_command()
         .args([
             "--config",
             off.config.to_str().unwrap(),

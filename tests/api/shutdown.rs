@@ -76,7 +76,7 @@ async fn sigterm_stops_a_send_from_the_command_line_gracefully_too() {
     let relay = Relay::start_with(tmp.path(), RelayOptions::default());
     let app = app_with(relay.port, "concurrency = 4\nrate_per_second = 40", FAST);
     let (pool, week, all) = last_weeks_newsletter(&app, 400).await;
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chronicle"))
+    let child = crate::helpers::chronicle_command()
         .arg("--config")
         .arg(&app.config)
         .args(["send", "--week", &week])

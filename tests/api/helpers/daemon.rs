@@ -2,7 +2,7 @@
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::TestApp;
@@ -30,7 +30,7 @@ impl Daemon {
     pub fn start(app: &TestApp, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
         let log = app.dir.path().join(format!("serve-{port}.log"));
         let file = std::fs::File::create(&log).expect("log file");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chronicle"));
+        let mut cmd = super::chronicle_command();
         cmd.arg("--config")
             .arg(&app.config)
             .args(args)
