@@ -247,3 +247,6 @@ async fn claim_in(
     }
     Ok(claimed)
 }
+
+#[cfg(test)]
+mod tests;
