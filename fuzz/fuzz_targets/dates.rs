@@ -4,7 +4,7 @@
 //! its RFC 3339 form reads back as the same instant (what Chronicle stores is what it reads).
 #![no_main]
 
-use chrono::Datelike;
+use chrono::{Datelike, Timelike};
 use chronicle::ingest::dates::parse_date;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
         assert!((1..=9999).contains(&d.year()), "year out of range: {d:?} from {text:?}");
         let stored = d.to_rfc3339();
         assert_eq!(parse_date(&stored), Some(d), "RFC 3339 form {stored} reads differently");
+        // RFC 2822 has no fraction of a second.
         let mail = d.to_rfc2822();
-        assert_eq!(parse_date(&mail), Some(d), "RFC 2822 form {mail} reads differently");
+        let whole = d.with_nanosecond(0).expect("zero nanoseconds");
+        assert_eq!(parse_date(&mail), Some(whole), "RFC 2822 form {mail} reads differently");
     }
 });

@@ -12,7 +12,7 @@ mod story;
 mod token;
 mod week;
 
-pub use email::{EmailError, SubscriberEmail};
+pub use email::{EmailError, SubscriberEmail, shown};
 pub use entry::{Entry, FeedRecord, NewEntry, ParsedFeed, Subscriber, SubscriberStatus};
 pub use feed_url::{FeedUrl, FeedUrlError};
 pub use html::SanitizedHtml;

@@ -67,12 +67,28 @@ fn is_pixel(tag: &str) -> bool {
     get("src").is_none_or(|s| s.trim().is_empty()) || (tiny(get("width")) && tiny(get("height")))
 }
 
+/// The end of the tag starting at `i`: after the first `>` outside a double-quoted value. The
+/// serialiser leaves `>` and `<` unescaped inside attribute values, so the first `>` may sit
+/// in an `alt`: cutting there removed `<img alt="` and left the rest of the value as markup
+/// (`<img alt="><script>…</script>" src="">` became a live script; found by fuzzing).
+fn tag_end(bytes: &[u8], i: usize) -> usize {
+    let mut quoted = false;
+    for (j, b) in bytes.iter().enumerate().skip(i) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'>' if !quoted => return j + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
 /// Removes tracking pixels and source-less images from sanitised HTML (whose `img` tags are
 /// well-formed: `<img a="v" ...>`, double-quoted values). Returns `html` itself, uncopied, when
 /// there is none (the common case).
 pub(super) fn drop_pixels(html: String) -> String {
     let bytes = html.as_bytes();
-    let tag_end = |i: usize| memchr::memchr(b'>', &bytes[i..]).map_or(bytes.len(), |e| i + e + 1);
+    let tag_end = |i: usize| tag_end(bytes, i);
     if !memchr::memmem::find_iter(bytes, b"<img").any(|i| is_pixel(&html[i..tag_end(i)])) {
         return html;
     }
@@ -88,4 +104,28 @@ pub(super) fn drop_pixels(html: String) -> String {
     }
     out.push_str(&html[pos..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sanitize;
+
+    #[test]
+    fn a_dropped_image_never_leaves_its_attribute_value_as_markup() {
+        // `>` inside an attribute value ended the tag early: removing the source-less image
+        // removed `<img alt="` and the rest of the value became a live script.
+        for html in [
+            r#"<img alt="><script>alert(1)</script>">"#,
+            r#"<p><img alt="a>b<iframe src=//x>" width="1" height="1" src="https://a.example/p.gif">x</p>"#,
+        ] {
+            let out = sanitize(html, None).into_string();
+            assert!(!out.contains("<script") && !out.contains("<iframe"), "{out}");
+            assert!(!out.contains("<img"), "the pixel is gone: {out}");
+        }
+        let kept = sanitize(r#"<img alt="1 > 0" src="https://a.example/i.png">"#, None);
+        assert_eq!(
+            kept.as_str(),
+            r#"<img alt="1 > 0" src="https://a.example/i.png">"#
+        );
+    }
 }
