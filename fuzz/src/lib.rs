@@ -28,12 +28,14 @@ fn dangerous_url(value: &str) -> bool {
         .to_ascii_lowercase();
     match v.find(':') {
         Some(i) => {
-            // A colon after `/`, `?` or `#` is part of a path or query, not a scheme.
+            // Only `letter (letter | digit | + - .)*` before the colon is a scheme (the URL
+            // standard); anything else makes the URL relative.
             let before = &v[..i];
-            if before.contains(['/', '?', '#']) {
-                return false;
-            }
-            !matches!(before, "http" | "https" | "mailto")
+            let scheme = before.starts_with(|c: char| c.is_ascii_alphabetic())
+                && before
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            scheme && !matches!(before, "http" | "https" | "mailto")
         }
         None => false,
     }
@@ -104,14 +106,20 @@ fn attributes(html: &str, mut i: usize, element: &str) -> usize {
             .map(|e| value_start + e)
             .unwrap_or_else(|| panic!("unterminated attribute value: {html:?}"));
         let value = html[value_start..end].replace("&amp;", "&");
-        if matches!(name.as_str(), "href" | "src" | "cite" | "srcset" | "poster" | "longdesc") {
-            for candidate in value.split(',') {
-                let url = candidate.split_whitespace().next().unwrap_or("");
-                assert!(
-                    !dangerous_url(url),
-                    "script-capable URL {url:?} in {name} of <{element}>: {html:?}"
-                );
-            }
+        let urls: Vec<&str> = match name.as_str() {
+            // Candidates `url descriptor, url descriptor`; other URLs may hold commas.
+            "srcset" => value
+                .split(',')
+                .map(|c| c.split_whitespace().next().unwrap_or(""))
+                .collect(),
+            "href" | "src" | "cite" | "poster" | "longdesc" => vec![value.as_str()],
+            _ => Vec::new(),
+        };
+        for url in urls {
+            assert!(
+                !dangerous_url(url),
+                "script-capable URL {url:?} in {name} of <{element}>: {html:?}"
+            );
         }
         i = end + 1;
     }
