@@ -16,7 +16,12 @@ fuzz_target!(|data: &[u8]| {
     let env: Vec<(String, String)> = env
         .lines()
         .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (format!("CHRONICLE_{}", k.trim_start_matches("CHRONICLE_")), v.into()))
+        .map(|(k, v)| {
+            (
+                format!("CHRONICLE_{}", k.trim_start_matches("CHRONICLE_")),
+                v.into(),
+            )
+        })
         .collect();
     if let Err(e) = Settings::from_parts(Path::new("config.toml"), file, env) {
         let msg = e.to_string();

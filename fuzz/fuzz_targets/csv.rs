@@ -17,7 +17,10 @@ fuzz_target!(|data: &[u8]| {
     }
     for b in &bad {
         assert!(b.starts_with("line "), "bad row without a line: {b:?}");
-        assert!(!b.contains(['\n', '\r']), "bad row reported on several lines: {b:?}");
+        assert!(
+            !b.contains(['\n', '\r']),
+            "bad row reported on several lines: {b:?}"
+        );
     }
     let records = data.iter().filter(|b| **b == b'\n' || **b == b'\r').count() + 1;
     assert!(rows.len() + bad.len() <= records, "more rows than lines");

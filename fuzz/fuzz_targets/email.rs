@@ -24,8 +24,16 @@ fuzz_target!(|data: &[u8]| {
             let s = e.as_ref();
             let (_, domain) = s.rsplit_once('@').expect("an @");
             assert!(domain.is_ascii(), "domain not in its ASCII form: {s:?}");
-            assert_eq!(normalise_address(s).as_ref(), Ok(&e), "normalising twice changed it");
-            assert_eq!(SubscriberEmail::parse(s).as_ref(), Ok(&e), "not a SubscriberEmail");
+            assert_eq!(
+                normalise_address(s).as_ref(),
+                Ok(&e),
+                "normalising twice changed it"
+            );
+            assert_eq!(
+                SubscriberEmail::parse(s).as_ref(),
+                Ok(&e),
+                "not a SubscriberEmail"
+            );
         }
         Err(err) => assert!(!err.to_string().contains('\n'), "{err}"),
     }

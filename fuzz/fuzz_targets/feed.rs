@@ -61,7 +61,10 @@ fuzz_target!(|data: &[u8]| {
         let found = discover::discover(&page, &base);
         for (i, d) in found.iter().enumerate() {
             http(d.url.as_str(), "discovered feed");
-            assert!(!found[..i].iter().any(|o| o.url == d.url), "feed discovered twice");
+            assert!(
+                !found[..i].iter().any(|o| o.url == d.url),
+                "feed discovered twice"
+            );
         }
     }
 });

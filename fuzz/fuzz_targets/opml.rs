@@ -22,8 +22,14 @@ fuzz_target!(|data: &[u8]| {
         assert!((1..=lines).contains(&n), "line {n} of {lines}: {p:?}");
     }
     for (i, f) in found.feeds.iter().enumerate() {
-        assert!(!found.feeds[..i].iter().any(|o| o.url == f.url), "feed listed twice");
+        assert!(
+            !found.feeds[..i].iter().any(|o| o.url == f.url),
+            "feed listed twice"
+        );
     }
     let outlines = text.matches("outline").count();
-    assert!(found.feeds.len() + found.duplicates <= outlines, "more feeds than outlines");
+    assert!(
+        found.feeds.len() + found.duplicates <= outlines,
+        "more feeds than outlines"
+    );
 });

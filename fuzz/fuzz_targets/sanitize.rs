@@ -48,6 +48,9 @@ fuzz_target!(|data: &[u8]| {
     );
     let budget = usize::from(kind >> 1) % 64;
     let short = excerpt(&plain, budget);
-    assert!(short.len() <= plain.len() + '…'.len_utf8() + 1, "excerpt longer than its text");
+    assert!(
+        short.len() <= plain.len() + '…'.len_utf8() + 1,
+        "excerpt longer than its text"
+    );
     let _ = text::decode_entities(&html);
 });

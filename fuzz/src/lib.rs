@@ -4,9 +4,9 @@
 
 /// Elements the sanitiser must never let through.
 const FORBIDDEN: &[&str] = &[
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "form", "input",
-    "button", "textarea", "select", "svg", "math", "template", "noscript", "base", "meta", "link",
-    "video", "audio", "applet", "param",
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "form", "input", "button",
+    "textarea", "select", "svg", "math", "template", "noscript", "base", "meta", "link", "video",
+    "audio", "applet", "param",
 ];
 
 /// Attributes that carry script or styling, or that leave the page's control.
@@ -99,7 +99,11 @@ fn attributes(html: &str, mut i: usize, element: &str) -> usize {
         }
         i += 1;
         // html5ever always double-quotes attribute values and escapes `"` inside them.
-        assert_eq!(bytes.get(i), Some(&b'"'), "unquoted attribute value: {html:?}");
+        assert_eq!(
+            bytes.get(i),
+            Some(&b'"'),
+            "unquoted attribute value: {html:?}"
+        );
         let value_start = i + 1;
         let end = html[value_start..]
             .find('"')
@@ -132,7 +136,10 @@ pub fn assert_collapsed(s: &str, what: &str) {
     let mut prev_space = false;
     for c in s.chars() {
         let space = c.is_whitespace();
-        assert!(!(space && prev_space), "{what} has a run of white space: {s:?}");
+        assert!(
+            !(space && prev_space),
+            "{what} has a run of white space: {s:?}"
+        );
         prev_space = space;
     }
 }
@@ -149,7 +156,9 @@ mod tests {
 
     #[test]
     fn clean_html_passes_and_dirty_html_fails() {
-        assert_clean_html(r#"<p><a href="https://x.org/a:b" rel="noopener">x &lt;script&gt;</a></p>"#);
+        assert_clean_html(
+            r#"<p><a href="https://x.org/a:b" rel="noopener">x &lt;script&gt;</a></p>"#,
+        );
         assert_clean_html(r#"<img src="/a.png" alt="<script>">"#);
         for bad in [
             "<script>x</script>",

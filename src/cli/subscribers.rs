@@ -92,11 +92,10 @@ pub async fn run(app: &App, cmd: SubscribersCommand) -> anyhow::Result<()> {
 }
 
 fn parse(raw: &str) -> anyhow::Result<SubscriberEmail> {
-    normalise_address(raw)
-        .map_err(|why| {
-            let raw = crate::domain::shown(raw.trim());
-            anyhow::anyhow!("`{raw}` is not a valid e-mail address: {why}")
-        })
+    normalise_address(raw).map_err(|why| {
+        let raw = crate::domain::shown(raw.trim());
+        anyhow::anyhow!("`{raw}` is not a valid e-mail address: {why}")
+    })
 }
 
 async fn add(app: &App, emails: &[String]) -> anyhow::Result<()> {

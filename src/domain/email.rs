@@ -112,7 +112,9 @@ mod tests {
     #[test]
     fn errors_quote_the_input_on_one_line() {
         // Found by fuzzing: the input was quoted raw.
-        let err = SubscriberEmail::parse("a\n@b\x1b[2J.org").unwrap_err().to_string();
+        let err = SubscriberEmail::parse("a\n@b\x1b[2J.org")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "`a\\n@b\\u{1b}[2J.org` is not a valid e-mail address: it contains spaces or \

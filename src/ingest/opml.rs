@@ -319,7 +319,12 @@ mod tests {
         assert_eq!(r.problems, ["line 10003: outline `last` has no xmlUrl"]);
         // Every byte is scanned at most once for line numbers: about 720 KB here. Counting from
         // the start for each outline scanned the sum of their offsets, about 3.6 × 10^9 bytes.
-        assert!(lines.scanned <= text.len(), "{} > {}", lines.scanned, text.len());
+        assert!(
+            lines.scanned <= text.len(),
+            "{} > {}",
+            lines.scanned,
+            text.len()
+        );
     }
 
     #[test]
@@ -337,7 +342,10 @@ mod tests {
             "</outline>".repeat(MAX_DEPTH + 1)
         );
         let err = import(&deep).unwrap_err().to_string();
-        assert!(err.contains("line 2: outlines nested more than 64 deep"), "{err}");
+        assert!(
+            err.contains("line 2: outlines nested more than 64 deep"),
+            "{err}"
+        );
         let ok = format!(
             "<opml><body>{}<outline type=\"rss\" xmlUrl=\"https://a.example.org/f\"/>{}</body></opml>",
             "<outline text=\"f\">".repeat(MAX_DEPTH),

@@ -52,7 +52,9 @@ impl SubscribeForm {
 
     /// Whether the honeypot was filled in (the handler then ignores the sign-up).
     pub fn is_bot(&self) -> bool {
-        self.website.as_deref().is_some_and(|w| !w.trim().is_empty())
+        self.website
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty())
     }
 }
 

@@ -197,7 +197,10 @@ mod tests {
     #[test]
     fn many_embeds_are_rewritten_in_one_read_per_needle() {
         let one = r#"<p>x</p><iframe src="https://www.youtube.com/embed/abc"></iframe><video>"#;
-        let html = format!("{}<source src=\"https://v.example.org/v.mp4\">", one.repeat(5_000));
+        let html = format!(
+            "{}<source src=\"https://v.example.org/v.mp4\">",
+            one.repeat(5_000)
+        );
         SCANNED.with(|c| c.set(0));
         let out = embeds_to_links(&html);
         assert_eq!(out.matches("watch?v=abc").count(), 5_000);
@@ -205,6 +208,10 @@ mod tests {
         // Four embed needles and `<source`, each read through the text once (searching every
         // needle again from each embed read about 15,000 × 370 KB here).
         let read = SCANNED.with(Cell::get);
-        assert!(read <= 5 * html.len(), "{read} bytes read for {}", html.len());
+        assert!(
+            read <= 5 * html.len(),
+            "{read} bytes read for {}",
+            html.len()
+        );
     }
 }

@@ -119,7 +119,10 @@ mod tests {
             r#"<p><img alt="a>b<iframe src=//x>" width="1" height="1" src="https://a.example/p.gif">x</p>"#,
         ] {
             let out = sanitize(html, None).into_string();
-            assert!(!out.contains("<script") && !out.contains("<iframe"), "{out}");
+            assert!(
+                !out.contains("<script") && !out.contains("<iframe"),
+                "{out}"
+            );
             assert!(!out.contains("<img"), "the pixel is gone: {out}");
         }
         let kept = sanitize(r#"<img alt="1 > 0" src="https://a.example/i.png">"#, None);

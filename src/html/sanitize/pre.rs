@@ -25,7 +25,8 @@ pub(super) fn keep_pre_newline(html: String) -> String {
                 b == b'>' && !quoted
             })
             .map_or(bytes.len(), |e| at + e + 1);
-        let pre = bytes[at..].starts_with(b"<pre") && matches!(bytes.get(at + 4), Some(b'>' | b' '));
+        let pre =
+            bytes[at..].starts_with(b"<pre") && matches!(bytes.get(at + 4), Some(b'>' | b' '));
         if pre && bytes.get(end) == Some(&b'\n') {
             out.push_str(&html[copied..end]);
             out.push('\n');
@@ -53,7 +54,10 @@ mod tests {
         );
         assert_eq!(sanitize(once.as_str(), None).as_str(), once.as_str());
         assert_eq!(sanitize("<p>pre\n</p>", None).as_str(), "<p>pre\n</p>");
-        let alt = sanitize("<img alt=\"<pre>\nx\" src=\"https://a.example/i.png\">", None);
+        let alt = sanitize(
+            "<img alt=\"<pre>\nx\" src=\"https://a.example/i.png\">",
+            None,
+        );
         assert_eq!(
             alt.as_str(),
             "<img alt=\"<pre>\nx\" src=\"https://a.example/i.png\">"
