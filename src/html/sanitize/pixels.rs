@@ -70,7 +70,8 @@ fn is_pixel(tag: &str) -> bool {
 /// The end of the tag starting at `i`: after the first `>` outside a double-quoted value. The
 /// serialiser leaves `>` and `<` unescaped inside attribute values, so the first `>` may sit
 /// in an `alt`: cutting there removed `<img alt="` and left the rest of the value as markup
-/// (`<img alt="><script>…</script>" src="">` became a live script; found by fuzzing).
+/// (`<img alt="><script>…</script>" src="">` became a live script; found while writing the
+/// fuzz target's checks).
 fn tag_end(bytes: &[u8], i: usize) -> usize {
     let mut quoted = false;
     for (j, b) in bytes.iter().enumerate().skip(i) {
@@ -114,17 +115,14 @@ mod tests {
     fn a_dropped_image_never_leaves_its_attribute_value_as_markup() {
         // `>` inside an attribute value ended the tag early: removing the source-less image
         // removed `<img alt="` and the rest of the value became a live script.
-        for html in [
-            r#"<img alt="><script>alert(1)</script>">"#,
-            r#"<p><img alt="a>b<iframe src=//x>" width="1" height="1" src="https://a.example/p.gif">x</p>"#,
-        ] {
-            let out = sanitize(html, None).into_string();
-            assert!(
-                !out.contains("<script") && !out.contains("<iframe"),
-                "{out}"
-            );
-            assert!(!out.contains("<img"), "the pixel is gone: {out}");
-        }
+        let out = |html: &str| sanitize(html, None).into_string();
+        assert_eq!(out(r#"<img alt="><script>alert(1)</script>">"#), "");
+        assert_eq!(
+            out(
+                r#"<p><img alt="a>b<b>c</b>" width="1" height="1" src="https://a.example/p.gif">x</p>"#
+            ),
+            "<p>x</p>"
+        );
         let kept = sanitize(r#"<img alt="1 > 0" src="https://a.example/i.png">"#, None);
         assert_eq!(
             kept.as_str(),
