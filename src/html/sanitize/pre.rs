@@ -13,8 +13,9 @@ pub(super) fn keep_pre_newline(html: String) -> String {
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
-    // Text `<` is always written `&lt;`: a raw `<` opens a tag. Inside a tag, `<` and `>` may
-    // stand in double-quoted values (`alt="<pre>"`), which are skipped.
+    // Text `<` is always written `&lt;`: a raw `<` opens a tag. html5ever 0.40 also escapes
+    // `<` and `>` in attribute values; double-quoted values are skipped all the same, so a
+    // serialiser that does not cannot make an `alt="<pre>"` grow.
     while let Some(p) = memchr::memchr(b'<', &bytes[i..]) {
         let at = i + p;
         let mut quoted = false;
@@ -50,7 +51,7 @@ mod tests {
         let once = sanitize("<pre>\n\ncode\n</pre><pre title=\"a>b\">\nx</pre>", None);
         assert_eq!(
             once.as_str(),
-            "<pre>\n\ncode\n</pre><pre title=\"a>b\">x</pre>"
+            "<pre>\n\ncode\n</pre><pre title=\"a&gt;b\">x</pre>"
         );
         assert_eq!(sanitize(once.as_str(), None).as_str(), once.as_str());
         assert_eq!(sanitize("<p>pre\n</p>", None).as_str(), "<p>pre\n</p>");
@@ -60,7 +61,7 @@ mod tests {
         );
         assert_eq!(
             alt.as_str(),
-            "<img alt=\"<pre>\nx\" src=\"https://a.example/i.png\">"
+            "<img alt=\"&lt;pre&gt;\nx\" src=\"https://a.example/i.png\">"
         );
     }
 }
