@@ -181,8 +181,10 @@ pub fn parse_import(
         } else if let Some(s) = SubscriberStatus::parse(&status_text) {
             s
         } else {
+            // Quoted with escapes: a quoted CSV field may hold a line break (found by fuzzing).
+            let shown = crate::domain::shown(&status_text);
             bad.push(format!(
-                "line {line}: status `{status_text}` is not pending, confirmed or unsubscribed"
+                "line {line}: status `{shown}` is not pending, confirmed or unsubscribed"
             ));
             continue;
         };
@@ -319,4 +321,34 @@ async fn list(app: &App, status: Option<&str>, json: bool) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bad_row_is_reported_on_one_line() {
+        // Found by fuzzing: quoted fields with line breaks were echoed raw.
+        let csv = "email,status\n\"a\nb@example.org\",\nada@example.org,\"vip,\nvery\"\nok@example.org,\n";
+        let (rows, bad) = parse_import(csv.as_bytes(), "x.csv").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].email.as_ref(), "ok@example.org");
+        assert_eq!(
+            bad,
+            [
+                "line 2: `a\\nb@example.org` is not a valid e-mail address: The part before @ is not valid in an e-mail address.",
+                "line 4: status `vip,\\nvery` is not pending, confirmed or unsubscribed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_without_an_email_column_is_refused() {
+        let err = parse_import("name\nAda\n".as_bytes(), "x.csv").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("x.csv: the header row must name an `email` column")
+        );
+    }
 }
