@@ -19,7 +19,7 @@ use crate::domain::DigestWeek;
 pub use commands::run;
 pub use monitor::{AdminCommand, StatusArgs};
 pub use send::{DeliveriesArgs, SendArgs};
-pub use subscribers::{ExportFormat, SubscribersCommand};
+pub use subscribers::{ExportFormat, SubscribersCommand, parse_import};
 
 /// Chronicle turns a community's blogs into a weekly newsletter.
 ///

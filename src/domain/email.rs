@@ -20,7 +20,7 @@ impl SubscriberEmail {
     pub fn parse(input: &str) -> Result<Self, EmailError> {
         let s = input.trim();
         let fail = |reason| EmailError {
-            input: s.chars().take(320).collect(),
+            input: shown(s),
             reason,
         };
         if s.is_empty() {
@@ -63,6 +63,21 @@ impl SubscriberEmail {
     }
 }
 
+/// `input` fit to quote in a one-line message: at most 320 characters, control characters
+/// (a line break in a CSV field, a terminal escape) written as escapes. Quoted raw, a newline
+/// made the error two lines and an escape sequence reached the organiser's terminal (fuzzing).
+pub fn shown(input: &str) -> String {
+    let mut out = String::with_capacity(input.len().min(320));
+    for c in input.chars().take(320) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl AsRef<str> for SubscriberEmail {
     fn as_ref(&self) -> &str {
         &self.0
@@ -92,6 +107,20 @@ mod tests {
             SubscriberEmail::parse("Bob@Example.ORG").unwrap().as_ref(),
             "Bob@example.org"
         );
+    }
+
+    #[test]
+    fn errors_quote_the_input_on_one_line() {
+        // Found by fuzzing: the input was quoted raw.
+        let err = SubscriberEmail::parse("a\n@b\x1b[2J.org")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`a\\n@b\\u{1b}[2J.org` is not a valid e-mail address: it contains spaces or \
+             characters not allowed in an address"
+        );
+        assert_eq!(shown(&"x".repeat(400)).len(), 320);
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod token;
 mod week;
 
 pub use delivery::{Claimed, Outcome};
-pub use email::{EmailError, SubscriberEmail};
+pub use email::{EmailError, SubscriberEmail, shown};
 pub use entry::{Entry, FeedRecord, NewEntry, ParsedFeed, Subscriber, SubscriberStatus};
 pub use feed_url::{FeedUrl, FeedUrlError};
 pub use html::SanitizedHtml;

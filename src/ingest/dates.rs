@@ -11,8 +11,18 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 
+/// Years a date may have: what RFC 3339 can write (four digits) and what reads back from the
+/// database. Outside them, chrono writes `+10000-…` or `-0001-…`, which no RFC 3339 reader
+/// takes back (found by fuzzing: `0001-01-01T00:00:00+14:00` is year 0 in UTC).
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 /// Parses a feed's date; `None` when nothing sensible can be read.
 pub fn parse_date(input: &str) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    parse_any(input).filter(|d| YEARS.contains(&d.year()))
+}
+
+fn parse_any(input: &str) -> Option<DateTime<Utc>> {
     let s = input.trim();
     if s.is_empty() {
         return None;
@@ -390,5 +400,21 @@ mod tests {
         ] {
             assert_eq!(utc(input), "none", "{input}");
         }
+    }
+
+    #[test]
+    fn dates_outside_years_1_to_9999_are_none() {
+        // Found by fuzzing: year 0 once in UTC; the others read as years RFC 3339 cannot write.
+        for input in [
+            "0001-01-01T00:00:00+14:00",
+            "1 Jan 10000 10:00 GMT",
+            "31 Dec 9999 23:59:59 -0100",
+        ] {
+            assert_eq!(utc(input), "none", "{input}");
+        }
+        assert_eq!(
+            utc("0001-01-01T14:00:00+14:00"),
+            "0001-01-01T00:00:00+00:00"
+        );
     }
 }

@@ -38,6 +38,33 @@ pub struct TokenForm {
     csrf: Option<String>,
 }
 
+// Read access for the fuzz target, which reads bodies with the handlers' own extractor.
+impl SubscribeForm {
+    /// The address as typed.
+    pub fn email(&self) -> Option<&str> {
+        self.email.as_deref()
+    }
+
+    /// The CSRF field.
+    pub fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+
+    /// Whether the honeypot was filled in (the handler then ignores the sign-up).
+    pub fn is_bot(&self) -> bool {
+        self.website
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty())
+    }
+}
+
+impl TokenForm {
+    /// The CSRF field.
+    pub fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+}
+
 fn limits(state: &AppState) -> MailLimits {
     let s = &state.settings.subscribe;
     MailLimits {
@@ -154,8 +181,9 @@ pub async fn subscribe(
     if !csrf.accepts(form.csrf.as_deref()) {
         return refuse(&state, StatusCode::FORBIDDEN, &csrf);
     }
+    let bot = form.is_bot();
     let typed = form.email.unwrap_or_default();
-    if form.website.is_some_and(|w| !w.trim().is_empty()) {
+    if bot {
         tracing::info!("sign-up with the honeypot filled in: ignored");
         return check_inbox(&state, Some(typed.trim()), &csrf);
     }

@@ -39,6 +39,7 @@ use crate::store::Pool;
 
 pub use address::{AddressError, normalise as normalise_address};
 pub use error::WebError;
+pub use forms::{SubscribeForm, TokenForm};
 
 /// Largest request body accepted (a sign-up form is a few hundred bytes).
 pub const BODY_LIMIT: usize = 16 * 1024;

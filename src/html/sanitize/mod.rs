@@ -31,6 +31,7 @@ use crate::domain::SanitizedHtml;
 
 mod embeds;
 mod pixels;
+mod pre;
 
 use embeds::embeds_to_links;
 use pixels::{drop_pixels, is_tracker};
@@ -122,7 +123,7 @@ pub fn sanitize(html: &str, base: Option<&Url>) -> SanitizedHtml {
         cleaned = serialize(&BUILDER.clean(&cleaned));
     }
     BASE.with(|b| *b.borrow_mut() = None);
-    SanitizedHtml::new_unchecked(drop_pixels(cleaned))
+    SanitizedHtml::new_unchecked(pre::keep_pre_newline(drop_pixels(cleaned)))
 }
 
 /// The cleaned document as a string, serialised once (ammonia's `Display` serialises into a

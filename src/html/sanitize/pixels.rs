@@ -67,12 +67,29 @@ fn is_pixel(tag: &str) -> bool {
     get("src").is_none_or(|s| s.trim().is_empty()) || (tiny(get("width")) && tiny(get("height")))
 }
 
+/// The end of the tag starting at `i`: after the first `>` outside a double-quoted value.
+/// html5ever 0.40 writes `>` in attribute values as `&gt;`, so the first `>` ends the tag today;
+/// with a serialiser that does not, cutting at a `>` in an `alt` would remove `<img alt="` and
+/// leave the rest of the value as markup. Hardening from the fuzzing audit; the test below pins
+/// the behaviour.
+fn tag_end(bytes: &[u8], i: usize) -> usize {
+    let mut quoted = false;
+    for (j, b) in bytes.iter().enumerate().skip(i) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'>' if !quoted => return j + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
 /// Removes tracking pixels and source-less images from sanitised HTML (whose `img` tags are
 /// well-formed: `<img a="v" ...>`, double-quoted values). Returns `html` itself, uncopied, when
 /// there is none (the common case).
 pub(super) fn drop_pixels(html: String) -> String {
     let bytes = html.as_bytes();
-    let tag_end = |i: usize| memchr::memchr(b'>', &bytes[i..]).map_or(bytes.len(), |e| i + e + 1);
+    let tag_end = |i: usize| tag_end(bytes, i);
     if !memchr::memmem::find_iter(bytes, b"<img").any(|i| is_pixel(&html[i..tag_end(i)])) {
         return html;
     }
@@ -88,4 +105,28 @@ pub(super) fn drop_pixels(html: String) -> String {
     }
     out.push_str(&html[pos..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sanitize;
+
+    #[test]
+    fn a_dropped_image_never_leaves_its_attribute_value_as_markup() {
+        // A `>` inside an attribute value must not end the tag: removing the image would leave
+        // the rest of the value (here a script) as markup.
+        let out = |html: &str| sanitize(html, None).into_string();
+        assert_eq!(out(r#"<img alt="><script>alert(1)</script>">"#), "");
+        assert_eq!(
+            out(
+                r#"<p><img alt="a>b<b>c</b>" width="1" height="1" src="https://a.example/p.gif">x</p>"#
+            ),
+            "<p>x</p>"
+        );
+        let kept = sanitize(r#"<img alt="1 > 0" src="https://a.example/i.png">"#, None);
+        assert_eq!(
+            kept.as_str(),
+            r#"<img alt="1 &gt; 0" src="https://a.example/i.png">"#
+        );
+    }
 }
