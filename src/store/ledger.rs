@@ -120,7 +120,7 @@ async fn record_in(
                 error,
                 hard_bounce,
             } => {
-                sqlx::query(
+                let failed = sqlx::query(
                     "UPDATE deliveries SET status = 'failed', error = $3, run_id = NULL
                      WHERE id = $1 AND run_id = $2 AND status = 'sending'",
                 )
@@ -128,8 +128,10 @@ async fn record_in(
                 .bind(run_id)
                 .bind(error)
                 .execute(&mut **tx)
-                .await?;
-                if *hard_bounce {
+                .await?
+                .rows_affected();
+                // A row taken over meanwhile is the other run's to settle (and to count).
+                if *hard_bounce && failed == 1 {
                     super::bounces::count_hard_bounce(tx, *subscriber_id, bounce_limit, now)
                         .await?;
                 }
