@@ -193,11 +193,8 @@ impl Application {
             tokio::spawn(async move { crate::daemon::scheduler::run(app, token).await })
         });
         let stop = shutdown.clone();
-        // The client's address feeds the sign-up rate limit.
-        let service =
-            web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
+        let web_settings = self.app.settings.web.clone();
+        web::serve(self.listener, web::router(state), &web_settings, stop)
             .await
             .context("web server failed")?;
         shutdown.cancel();

@@ -64,6 +64,10 @@ pub fn refuse(state: &AppState, status: StatusCode, csrf: &Csrf) -> Response {
             "That was too much",
             "The form sent more data than a sign-up needs. Please try again.",
         ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "That took too long",
+            "Your request did not reach us in time. Please try again.",
+        ),
         _ => (
             "We could not read that form",
             "Please go back and try again.",
