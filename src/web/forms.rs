@@ -247,7 +247,10 @@ pub async fn confirm(
     let Some(token) = Token::parse(&token) else {
         return super::error::not_found_response();
     };
-    let field = form.ok().and_then(|Form(f)| f.csrf);
+    let field = match token_field(form) {
+        Ok(field) => field,
+        Err(status) => return refuse(&state, status, &csrf),
+    };
     if !csrf.accepts(field.as_deref()) {
         return refuse(&state, StatusCode::FORBIDDEN, &csrf);
     }
@@ -260,6 +263,16 @@ pub async fn confirm(
         Ok(Some(link)) => link_page(&state, &token, link, &csrf),
         Ok(None) => super::error::not_found_response(),
         Err(e) => super::WebError::from(e).into_response(),
+    }
+}
+
+/// The CSRF field of a confirm or renew form; a body too large is refused as such (anything
+/// else unreadable simply carries no token).
+fn token_field(form: Result<Form<TokenForm>, FormRejection>) -> Result<Option<String>, StatusCode> {
+    match form {
+        Ok(Form(f)) => Ok(f.csrf),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(e.status()),
+        Err(_) => Ok(None),
     }
 }
 
@@ -278,7 +291,10 @@ pub async fn renew(
     let Some(token) = Token::parse(&token) else {
         return super::error::not_found_response();
     };
-    let field = form.ok().and_then(|Form(f)| f.csrf);
+    let field = match token_field(form) {
+        Ok(field) => field,
+        Err(status) => return refuse(&state, status, &csrf),
+    };
     if !csrf.accepts(field.as_deref()) {
         return refuse(&state, StatusCode::FORBIDDEN, &csrf);
     }

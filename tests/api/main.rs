@@ -19,6 +19,7 @@ mod feed_sources;
 mod fetching;
 mod golden;
 mod helpers;
+mod hostile;
 mod politeness;
 mod readers;
 mod real_feeds;
