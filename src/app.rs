@@ -104,7 +104,12 @@ impl App {
             Some(f) => f,
             None => store::feeds::due(&self.pool, Utc::now(), all).await?,
         };
-        Ok(ingest::fetch_feeds(&self.pool, &self.fetcher, &self.settings, feeds, on_done).await)
+        let report =
+            ingest::fetch_feeds(&self.pool, &self.fetcher, &self.settings, feeds, on_done).await;
+        if let Some(why) = store::unwritable() {
+            anyhow::bail!("{why}: the fetch stopped; entries stored before it are kept");
+        }
+        Ok(report)
     }
 
     /// The last week that has ended, in `digest.timezone`.

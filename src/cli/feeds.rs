@@ -167,7 +167,10 @@ pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::R
     let mut last_failure = None;
     let report = app
         .fetch(only, all, |o| {
-            if let RefreshStatus::Failed(reason) = &o.status {
+            // A database that cannot be written is reported once, at the end.
+            if let RefreshStatus::Failed(reason) = &o.status
+                && store::unwritable().is_none()
+            {
                 eprintln!("failed: {}: {reason}", o.url);
                 last_failure = Some(format!("{}: {reason}", o.url));
             }

@@ -21,6 +21,7 @@ mod golden;
 mod helpers;
 mod hostile;
 mod hostile_raw;
+mod machine;
 mod politeness;
 mod readers;
 mod real_feeds;
