@@ -5,6 +5,7 @@
 mod abuse;
 mod browser;
 mod browser_journey;
+mod busy_database;
 mod busy_week;
 mod cli;
 mod conformance;
