@@ -21,13 +21,13 @@ fn free_port() -> u16 {
 }
 
 /// chromedriver on a free loopback port, killed on drop.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let port = free_port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -44,7 +44,7 @@ impl Driver {
         Self { child, port }
     }
 
-    async fn browser(&self, profile: &std::path::Path) -> Client {
+    pub(crate) async fn browser(&self, profile: &std::path::Path) -> Client {
         let mut args: Vec<String> = crate::helpers::CHROMIUM_FLAGS
             .iter()
             .chain(&[
