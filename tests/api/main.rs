@@ -32,4 +32,5 @@ mod site_pages;
 mod site_security;
 mod stories;
 mod subscriber_tools;
+mod unsubscribe_exact;
 mod web;
