@@ -129,6 +129,9 @@ impl App {
             on_done(o);
         })
         .await;
+        if let Some(why) = store::unwritable() {
+            anyhow::bail!("{why}: the fetch stopped; entries stored before it are kept");
+        }
         self.metrics.stored(report.new_entries, report.regrouped);
         // History for the dashboard; a failure to write it must not fail the fetch.
         let now = Utc::now();

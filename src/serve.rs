@@ -2,7 +2,6 @@
 //! beside it, until a shutdown signal. Wires [`App`] (the jobs) into `web` and `daemon`; nothing
 //! below imports this module.
 
-use std::future::IntoFuture as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,13 +68,12 @@ impl Server {
             tokio::spawn(scheduler.run(shutdown.clone()))
         });
         let stop = shutdown.clone();
-        // The client's address feeds the sign-up rate limit.
-        let service = web::router(state)
-            .merge(web::health::routes(health))
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let server = axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move { stop.cancelled().await });
-        let mut server = std::pin::pin!(server.into_future());
+        // Our own connection loop: header-read timeout and head limits (see web::serve); it
+        // hands each request the client's address, for the sign-up rate limit.
+        let router = web::router(state).merge(web::health::routes(health));
+        let web_settings = self.app.settings.web.clone();
+        let server = web::serve(self.listener, router, &web_settings, stop);
+        let mut server = std::pin::pin!(server);
         let served = tokio::select! {
             r = &mut server => Some(r),
             _ = shutdown.cancelled() => None,

@@ -212,7 +212,10 @@ pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::R
     let mut last_failure = None;
     let report = app
         .fetch(Some(feeds), all, |o| {
-            if let RefreshStatus::Failed(reason) = &o.status {
+            // A database that cannot be written is reported once, at the end.
+            if let RefreshStatus::Failed(reason) = &o.status
+                && store::unwritable().is_none()
+            {
                 let line = format!("failed: {}: {reason}", o.url);
                 meter.feed_done(true, Some(&line));
                 last_failure = Some(format!("{}: {reason}", o.url));

@@ -170,6 +170,11 @@ pub struct WebSettings {
     /// Proxies (addresses or networks) whose `X-Forwarded-For` names the real client; from
     /// anyone else the header is ignored.
     pub trusted_proxies: Vec<TrustedProxy>,
+    /// Seconds a client has to send a request's headers (slow clients holding connections
+    /// open are cut off).
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take from its headers to its answer, body included.
+    pub request_timeout_secs: u64,
 }
 
 impl Default for WebSettings {
@@ -177,7 +182,21 @@ impl Default for WebSettings {
         Self {
             bind: "127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
+            header_timeout_secs: 10,
+            request_timeout_secs: 30,
         }
+    }
+}
+
+impl WebSettings {
+    /// [`WebSettings::header_timeout_secs`], at least one second.
+    pub fn header_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_timeout_secs.max(1))
+    }
+
+    /// [`WebSettings::request_timeout_secs`], at least one second.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs.max(1))
     }
 }
 

@@ -111,7 +111,8 @@ pub async fn fetch_feeds(
         }
         on_done(&outcome);
     }
-    if report.new_entries + report.updated_entries > 0 {
+    // (Not when the database cannot be written: the next run regroups the window.)
+    if report.new_entries + report.updated_entries > 0 && crate::store::unwritable().is_none() {
         let started = std::time::Instant::now();
         match crate::stories::link_stories(pool, chrono::Utc::now()).await {
             Ok(n) => {

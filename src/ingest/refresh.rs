@@ -134,6 +134,11 @@ pub async fn refresh_feed(
         status,
         elapsed: std::time::Duration::ZERO,
     };
+    // Once the database cannot be written (disk full, read-only), fetching more only loads the
+    // bloggers' servers for nothing; the caller reports the reason once.
+    if let Some(why) = store::unwritable() {
+        return outcome(RefreshStatus::Failed(why.to_string()));
+    }
     match try_refresh(pool, fetcher, writer, settings, feed).await {
         Ok(out) => {
             if feed.error_count > 0 {
@@ -147,6 +152,9 @@ pub async fn refresh_feed(
             retry_after,
             gone,
         }) => {
+            if let Some(why) = store::unwritable() {
+                return outcome(RefreshStatus::Failed(why.to_string()));
+            }
             let now = Utc::now();
             let errors = feed.error_count + 1;
             let hints = PollHints {

@@ -26,7 +26,7 @@ pub mod subscribers;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-pub use error::StoreError;
+pub use error::{StoreError, unwritable};
 pub use pool::{Db, Pool, WriteTx, begin_write, connect, write_slot};
 
 /// Unix seconds of an instant.

@@ -21,7 +21,8 @@ pub(crate) fn migrations() -> impl Iterator<Item = i64> {
 }
 
 /// Opens (creating if needed) the database at `url` and applies pending migrations.
-#[tracing::instrument(skip_all, err)]
+// No `err` here: the caller reports a failure to open, once.
+#[tracing::instrument(skip_all)]
 pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Corrupt(format!("database.url `{url}`: {e}")))?
@@ -38,6 +39,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Pool, StoreError
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
+        // A COMMIT that failed (disk full) can leave a connection believing it is still in a
+        // transaction, so that every later `BEGIN` on it fails: such a connection is closed
+        // instead of going back to the pool.
+        .after_release(|conn, _| {
+            let clean = !sqlx::Connection::is_in_transaction(conn);
+            Box::pin(async move { Ok(clean) })
+        })
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;

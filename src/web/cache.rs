@@ -30,6 +30,8 @@ pub struct Cached {
     pub status: u16,
     /// `Content-Type`.
     pub content_type: &'static str,
+    /// The page's own `Content-Security-Policy`, when it cannot live with the site's.
+    pub csp: Option<&'static str>,
     parts: Vec<Bytes>,
 }
 
@@ -43,6 +45,7 @@ impl Cached {
         Self {
             status,
             content_type,
+            csp: None,
             parts,
         }
     }

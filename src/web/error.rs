@@ -78,8 +78,7 @@ pub(super) async fn friendly(
 fn plain(title: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         </head><body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">\
-         <h1>{title}</h1><p><a href=\"/\">Home</a></p></body></html>"
+         </head><body><h1>{title}</h1><p><a href=\"/\">Home</a></p></body></html>"
     )
 }
 

@@ -91,6 +91,10 @@ pub fn refuse(state: &AppState, status: StatusCode, csrf: &Csrf) -> Response {
             "That was too much",
             "The form sent more data than a sign-up needs. Please try again.",
         ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "That took too long",
+            "Your request did not reach us in time. Please try again.",
+        ),
         _ => (
             "We could not read that form",
             "Please go back and try again.",
@@ -271,7 +275,10 @@ pub async fn confirm(
     let Some(token) = Token::parse(&token) else {
         return super::error::not_found_response();
     };
-    let field = form.ok().and_then(|Form(f)| f.csrf);
+    let field = match token_field(form) {
+        Ok(field) => field,
+        Err(status) => return refuse(&state, status, &csrf),
+    };
     if !csrf.accepts(field.as_deref()) {
         return refuse(&state, StatusCode::FORBIDDEN, &csrf);
     }
@@ -284,6 +291,16 @@ pub async fn confirm(
         Ok(Some(link)) => link_page(&state, &token, link, &csrf),
         Ok(None) => super::error::not_found_response(),
         Err(e) => super::WebError::from(e).into_response(),
+    }
+}
+
+/// The CSRF field of a confirm or renew form; a body too large is refused as such (anything
+/// else unreadable simply carries no token).
+fn token_field(form: Result<Form<TokenForm>, FormRejection>) -> Result<Option<String>, StatusCode> {
+    match form {
+        Ok(Form(f)) => Ok(f.csrf),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(e.status()),
+        Err(_) => Ok(None),
     }
 }
 
@@ -302,7 +319,10 @@ pub async fn renew(
     let Some(token) = Token::parse(&token) else {
         return super::error::not_found_response();
     };
-    let field = form.ok().and_then(|Form(f)| f.csrf);
+    let field = match token_field(form) {
+        Ok(field) => field,
+        Err(status) => return refuse(&state, status, &csrf),
+    };
     if !csrf.accepts(field.as_deref()) {
         return refuse(&state, StatusCode::FORBIDDEN, &csrf);
     }

@@ -18,6 +18,8 @@ pub mod health;
 mod metrics;
 mod page;
 mod pages;
+mod security;
+mod serve;
 mod templates;
 mod unsubscribe;
 
@@ -27,8 +29,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Settings;
 use crate::digest::Renderer;
@@ -40,6 +45,7 @@ use crate::store::Pool;
 pub use address::{AddressError, normalise as normalise_address};
 pub use error::WebError;
 pub use forms::{SubscribeForm, TokenForm};
+pub use serve::serve;
 
 /// Largest request body accepted (a sign-up form is a few hundred bytes).
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -121,9 +127,38 @@ impl AppState {
     }
 }
 
-/// The site's routes. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: the
-/// sign-up rate limit needs the client's address.
+/// The site's routes with its global layers. Serve it with [`serve`] (or
+/// `into_make_service_with_connect_info::<SocketAddr>()`): the sign-up rate limit needs the
+/// client's address.
 pub fn router(state: AppState) -> Router {
+    let request_timeout = state.settings.web.request_timeout();
+    routes()
+        .fallback(pages::not_found)
+        // Global layers: they apply to every route above, including ones added later. The
+        // security headers are outermost so that the limits' own answers carry them too.
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            error::friendly,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::friendly_limits,
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .with_state(state)
+}
+
+/// Every route of the site (new route groups are merged here, before the layers).
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/health", get(pages::health))
@@ -152,11 +187,4 @@ pub fn router(state: AppState) -> Router {
         .route("/static/admin.css", get(assets::admin_css))
         .route("/metrics", get(metrics::metrics))
         .merge(admin::router())
-        .fallback(pages::not_found)
-        .layer(axum::middleware::map_response_with_state(
-            state.clone(),
-            error::friendly,
-        ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
 }

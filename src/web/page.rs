@@ -72,6 +72,12 @@ pub fn respond(state: &AppState, page: &Cached, csrf: &Csrf) -> Response {
         HeaderValue::from_static(page.content_type),
     );
     h.insert(header::CACHE_CONTROL, cache_control(page.has_form()));
+    if let Some(csp) = page.csp {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     if page.has_form() {
         add_cookie(state, &mut resp, csrf);
     }

@@ -249,13 +249,16 @@ async fn digest_page(state: &AppState, week: DigestWeek) -> Result<Option<Cached
         return Ok(None);
     };
     let home = state.settings.site.link("");
+    // The e-mail's styles are inline: it gets a policy of its own that allows them.
     let as_sent = || {
-        Cached::new(
+        let mut page = Cached::new(
             200,
             HTML,
             &d.html
                 .replace(crate::digest::UNSUBSCRIBE_PLACEHOLDER, &home),
-        )
+        );
+        page.csp = Some(super::security::CSP_INLINE_STYLES);
+        page
     };
     if d.view.is_empty() {
         return Ok(Some(as_sent()));

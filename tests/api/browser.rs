@@ -1,5 +1,7 @@
-//! The HTML e-mail in a real browser: headless Chromium, offline, no console errors, and a
-//! screenshot kept in `tests/artifacts/` for people to look at.
+//! The HTML e-mail in a real browser: headless Chromium, offline, and a screenshot kept in
+//! `tests/artifacts/` for people to look at. Its layout is measured over WebDriver: the content
+//! column is 600 px wide on a desktop, nothing scrolls sideways on a 375 px phone, and every
+//! image it links loaded.
 
 use crate::helpers::{FeedServer, TestApp};
 
@@ -32,7 +34,8 @@ fn chromium_screenshot(html: &std::path::Path, png: &str) -> (std::path::PathBuf
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_html_email_renders_in_headless_chromium_without_console_errors() {
+async fn the_html_email_in_headless_chromium_has_a_600px_column_no_sideways_scroll_on_a_phone_and_every_image_loaded()
+ {
     let feeds = FeedServer::start();
     let app = TestApp::new(25, "");
     app.ok(&["feeds", "add", &feeds.feed_url("seeds-rss.xml")]);
@@ -51,6 +54,12 @@ async fn the_html_email_renders_in_headless_chromium_without_console_errors() {
     ]);
     let pool = app.pool().await;
     sqlx::query("UPDATE entries SET image_url = $1 WHERE title = 'Interview MVP Community'")
+        .bind(feeds.image_url("thumbnail.png"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    // The other thumbnails too: every image the e-mail shows must load.
+    sqlx::query("UPDATE entries SET image_url = $1 || '?' || id WHERE image_url IS NOT NULL AND title <> 'Interview MVP Community'")
         .bind(feeds.image_url("thumbnail.png"))
         .execute(&pool)
         .await
@@ -81,6 +90,7 @@ async fn the_html_email_renders_in_headless_chromium_without_console_errors() {
     let (png, stderr) = chromium_screenshot(&html, "digest-email.png");
     let console: Vec<&str> = stderr.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:?}");
+    assert_layout(&html).await;
     let size = std::fs::metadata(&png).expect("a screenshot").len();
     assert!(size > 20_000, "a real page, not a blank one: {size} bytes");
     assert!(
@@ -103,4 +113,90 @@ async fn the_html_email_renders_in_headless_chromium_without_console_errors() {
         md.contains("Welcome to this week's **Chronicle**!"),
         "the intro stays Markdown: {md}"
     );
+}
+
+/// What the page measures of itself. Resource timing hides the status of cross-origin loads
+/// (the page is a file), so an image counts as loaded only when it has a natural width.
+const MEASURE: &str = r#"
+const column = document.querySelector('table.container');
+const images = [...document.images].map(i => ({ src: i.currentSrc || i.src, ok: i.complete && i.naturalWidth > 0 }));
+const failed = performance.getEntriesByType('resource')
+    .filter(e => e.responseStatus >= 400)
+    .map(e => e.name);
+return {
+    column: column ? column.getBoundingClientRect().width : -1,
+    scroll: document.scrollingElement.scrollWidth,
+    inner: window.innerWidth,
+    images,
+    failed,
+};
+"#;
+
+async fn measure(browser: &fantoccini::Client, width: u32) -> serde_json::Value {
+    browser.set_window_size(width, 1200).await.unwrap();
+    // Every image is loaded (or failed) before measuring: scroll through the page first.
+    browser
+        .execute(
+            "window.scrollTo(0, document.body.scrollHeight); window.scrollTo(0, 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let done = browser
+            .execute(
+                "return [...document.images].every(i => i.complete);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if done == serde_json::Value::Bool(true) || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser.execute(MEASURE, vec![]).await.unwrap()
+}
+
+/// The e-mail's layout at a desktop and a phone width.
+async fn assert_layout(html: &std::path::Path) {
+    let driver = crate::browser_journey::Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let browser = driver.browser(profile.path()).await;
+    browser
+        .goto(&format!("file://{}", html.display()))
+        .await
+        .unwrap();
+    let desktop = measure(&browser, 1024).await;
+    assert_eq!(
+        desktop["column"].as_f64(),
+        Some(600.0),
+        "the content column is 600 px wide: {desktop}"
+    );
+    let images = desktop["images"].as_array().unwrap();
+    assert!(!images.is_empty(), "the e-mail shows images: {desktop}");
+    for img in images {
+        assert_eq!(img["ok"], true, "an image did not load: {img}");
+    }
+    assert_eq!(
+        desktop["failed"].as_array().map(Vec::len),
+        Some(0),
+        "failed loads: {desktop}"
+    );
+    let phone = measure(&browser, 375).await;
+    let inner = phone["inner"].as_f64().unwrap();
+    assert!(
+        (360.0..=375.0).contains(&inner),
+        "a phone-sized viewport: {phone}"
+    );
+    assert!(
+        phone["scroll"].as_f64().unwrap() <= inner,
+        "nothing scrolls sideways at 375 px: {phone}"
+    );
+    assert!(
+        phone["column"].as_f64().unwrap() <= inner,
+        "the column fits the phone: {phone}"
+    );
+    browser.close().await.unwrap();
 }

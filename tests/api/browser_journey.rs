@@ -46,7 +46,7 @@ impl Driver {
         Self { child, port }
     }
 
-    async fn browser(&self, profile: &std::path::Path) -> Client {
+    pub(crate) async fn browser(&self, profile: &std::path::Path) -> Client {
         let mut args: Vec<String> = crate::helpers::CHROMIUM_FLAGS
             .iter()
             .chain(&[

@@ -98,4 +98,9 @@ async fn sigkill_during_a_send_skips_no_one_and_doubles_only_what_was_in_flight(
             .await
             .unwrap();
     assert_eq!(open, 0, "every killed run was found dead and closed");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(integrity, "ok", "the kills left a sound database");
 }
