@@ -16,6 +16,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             return health(&settings).await;
         }
     }
+    if let Command::Healthcheck(args) = &cli.command {
+        return super::health::healthcheck(&settings, args).await;
+    }
     let app = App::build(settings).await?;
     match cli.command {
         Command::Feeds(cmd) => feeds(&app, cmd).await,
@@ -32,6 +35,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             server.run_until_stopped(token, true).await
         }
         Command::Check(args) => check(&app, args.smtp).await,
+        Command::Healthcheck(args) => super::health::healthcheck(&app.settings, &args).await,
     }
 }
 

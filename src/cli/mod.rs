@@ -4,6 +4,7 @@ mod commands;
 mod digest;
 mod entries;
 mod feeds;
+mod health;
 mod send;
 mod subscribers;
 
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use health::HealthcheckArgs;
 pub use send::{DeliveriesArgs, SendArgs};
 pub use subscribers::{ExportFormat, SubscribersCommand};
 
@@ -72,6 +74,9 @@ pub enum Command {
     Serve,
     /// Validate the configuration and the database, and print what Chronicle would do.
     Check(CheckArgs),
+    /// Ask the running server (on web.bind, or --url) whether it is healthy: exit 0 when it
+    /// answers 2xx, 1 otherwise. For container HEALTHCHECKs; opens no database.
+    Healthcheck(HealthcheckArgs),
 }
 
 /// `feeds ...`
