@@ -32,30 +32,27 @@ RUN echo "deb http://deb.debian.org/debian trixie-backports main" \
  && rustc --version && cargo --version
 WORKDIR /src
 
-# --- what the dependencies depend on: the manifests, the lock file and vendored crates, so
-# the slow dependency build below is cached until one of them changes.
-FROM toolchain AS manifests
-COPY . /context
-RUN mkdir -p /deps/.cargo \
- && cp /context/Cargo.toml /context/Cargo.lock /deps/ \
- && if [ -f /context/.cargo/config.toml ]; then cp /context/.cargo/config.toml /deps/.cargo/; fi \
- && if [ -d /context/vendor ]; then \
-      cp -a /context/vendor /deps/vendor \
-      && if ! grep -qs 'vendored-sources' /deps/.cargo/config.toml; then \
-           printf '[source.crates-io]\nreplace-with = "vendored-sources"\n\n[source.vendored-sources]\ndirectory = "vendor"\n' \
-             >> /deps/.cargo/config.toml; \
-         fi; \
-    fi
-
-# --- the dependencies, built against stub targets (one per `path =` in Cargo.toml).
+# --- the dependencies, built against stub targets (one per `path =` in Cargo.toml), so this
+# slow step is cached until the manifest, the lock file or the vendored crates change.
 FROM toolchain AS deps
-COPY --from=manifests /deps/ /src/
-RUN for f in $(sed -n 's/^path *= *"\(.*\.rs\)"$/\1/p' Cargo.toml); do \
+COPY Cargo.toml Cargo.lock /src/
+# vendor/ and .cargo/ are optional: a wildcard that matches nothing copies nothing, and COPY
+# only needs one source that exists (.dockerignore, removed again below).
+COPY .dockerignore vendo[r] /src/vendor/
+COPY .dockerignore .carg[o] /src/.cargo/
+RUN rm -f vendor/.dockerignore .cargo/.dockerignore \
+ && rmdir vendor .cargo 2>/dev/null || true
+RUN if [ -d vendor ] && ! grep -qs 'vendored-sources' .cargo/config.toml; then \
+      mkdir -p .cargo \
+      && printf '[source.crates-io]\nreplace-with = "vendored-sources"\n\n[source.vendored-sources]\ndirectory = "vendor"\n' \
+           >> .cargo/config.toml; \
+    fi \
+ && for f in $(sed -n 's/^path *= *"\(.*\.rs\)"$/\1/p' Cargo.toml); do \
       mkdir -p "$(dirname "$f")" && echo 'fn main() {}' > "$f"; \
     done \
  && offline=""; if [ -d vendor ]; then offline="--offline"; fi \
  && cargo build --release --locked $offline --bin chronicle \
- && rm -rf src bench tests
+ && rm -rf src
 
 # --- Chronicle itself.
 FROM deps AS build
