@@ -30,16 +30,17 @@ pub async fn healthcheck(settings: &Settings, args: &HealthcheckArgs) -> anyhow:
         .build()
         .context("cannot build the HTTP client")?;
     if let Some(url) = &args.url {
-        return probe(&client, url).await.map(|_| println!("healthy"));
-    }
-    let base = local_base(&settings.web.bind);
-    let status = probe(&client, &format!("{base}/healthz")).await;
-    // Servers from before `/healthz` existed answer only `/health`; a 404 on the new path
-    // falls back to it, so one image's HEALTHCHECK works across the upgrade.
-    if let Err(ProbeError::Status(404)) = status {
-        probe(&client, &format!("{base}/health")).await?;
+        probe(&client, url).await?;
     } else {
-        status?;
+        let base = local_base(&settings.web.bind);
+        let status = probe(&client, &format!("{base}/healthz")).await;
+        // Servers from before `/healthz` existed answer only `/health`; a 404 on the new path
+        // falls back to it, so one image's HEALTHCHECK works across the upgrade.
+        if let Err(ProbeError::Status(_, 404)) = status {
+            probe(&client, &format!("{base}/health")).await?;
+        } else {
+            status?;
+        }
     }
     println!("healthy");
     Ok(())
@@ -58,8 +59,8 @@ fn local_base(bind: &str) -> String {
 enum ProbeError {
     #[error("{0} does not answer: {1}")]
     Unreachable(String, reqwest::Error),
-    #[error("the server answered {0}")]
-    Status(u16),
+    #[error("{0} answered {1}")]
+    Status(String, u16),
 }
 
 async fn probe(client: &reqwest::Client, url: &str) -> Result<(), ProbeError> {
@@ -72,7 +73,7 @@ async fn probe(client: &reqwest::Client, url: &str) -> Result<(), ProbeError> {
     if status.is_success() {
         Ok(())
     } else {
-        Err(ProbeError::Status(status.as_u16()))
+        Err(ProbeError::Status(url.to_owned(), status.as_u16()))
     }
 }
 
