@@ -18,6 +18,7 @@ mod entries;
 mod feed_sources;
 mod fetching;
 mod golden;
+mod healthcheck;
 mod helpers;
 mod politeness;
 mod readers;
