@@ -22,6 +22,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     if let Command::Admin(super::AdminCommand::HashPassword) = &cli.command {
         return super::monitor::hash_password();
     }
+    if let Command::Healthcheck(args) = &cli.command {
+        return super::health::healthcheck(&settings, args).await;
+    }
     let app = App::build(settings).await?;
     match cli.command {
         Command::Feeds(cmd) => feeds(&app, cmd).await,
@@ -42,6 +45,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Backup { path } => backup(&app, &path).await,
         Command::Status(args) => super::monitor::status(&app, args).await,
         Command::Admin(super::AdminCommand::HashPassword) => super::monitor::hash_password(),
+        Command::Healthcheck(args) => super::health::healthcheck(&app.settings, &args).await,
     }
 }
 

@@ -5,6 +5,7 @@ mod commands;
 mod digest;
 mod entries;
 mod feeds;
+mod health;
 mod monitor;
 mod progress;
 mod send;
@@ -17,6 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::DigestWeek;
 
 pub use commands::run;
+pub use health::HealthcheckArgs;
 pub use monitor::{AdminCommand, StatusArgs};
 pub use send::{DeliveriesArgs, SendArgs};
 pub use subscribers::{ExportFormat, SubscribersCommand, parse_import};
@@ -91,6 +93,9 @@ pub enum Command {
     /// The organiser's dashboard (`/admin`).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Ask the running server (on web.bind, or --url) whether it is healthy: exit 0 when it
+    /// answers 2xx, 1 otherwise. For container HEALTHCHECKs; opens no database.
+    Healthcheck(HealthcheckArgs),
 }
 
 /// `feeds ...`
