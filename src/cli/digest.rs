@@ -192,11 +192,11 @@ fn cut_by_caps(selection: &Selection) -> Vec<i64> {
 
 async fn stories(app: &App, week: DigestWeek) -> anyhow::Result<()> {
     let s = &app.settings.digest;
-    if let Some(d) = store::digests::get(&app.pool, week).await? {
-        if d.frozen_at.is_some() {
-            println!("digest {week} was sent: `chronicle digest --week {week}` shows it");
-            return Ok(());
-        }
+    if let Some(d) = store::digests::get(&app.pool, week).await?
+        && d.frozen_at.is_some()
+    {
+        println!("digest {week} was sent: `chronicle digest --week {week}` shows it");
+        return Ok(());
     }
     let selection: Selection = digest::select::select(&app.pool, &app.settings, week).await?;
     let ids: Vec<i64> = selection.stories().map(|x| x.entry.id).collect();

@@ -240,10 +240,8 @@ pub(super) async fn fetch(app: &App, all: bool, feed: Option<&str>) -> anyhow::R
     if skipped > 0 {
         println!("{}", skipped_line(skipped));
     }
-    if single {
-        if let Some(reason) = last_failure {
-            bail!("{reason}");
-        }
+    if single && let Some(reason) = last_failure {
+        bail!("{reason}");
     }
     Ok(())
 }

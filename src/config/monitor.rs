@@ -80,14 +80,14 @@ impl fmt::Debug for AdminSettings {
 impl AdminSettings {
     /// Checks the values: a hash must be a PHC string, the limits at least 1.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(hash) = &self.password_hash {
-            if argon2::PasswordHash::new(hash.trim()).is_err() {
-                return Err(ConfigError::Invalid(
-                    "admin.password_hash is not a PHC string like $argon2id$v=19$...: make one \
+        if let Some(hash) = &self.password_hash
+            && argon2::PasswordHash::new(hash.trim()).is_err()
+        {
+            return Err(ConfigError::Invalid(
+                "admin.password_hash is not a PHC string like $argon2id$v=19$...: make one \
                      with `chronicle admin hash-password`"
-                        .into(),
-                ));
-            }
+                    .into(),
+            ));
         }
         if self.password.as_deref().is_some_and(|p| p.is_empty()) {
             return Err(ConfigError::Invalid(

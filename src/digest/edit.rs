@@ -21,13 +21,13 @@ pub struct Resolved {
 
 /// Fails with [`DigestError::Frozen`] when `week`'s digest is frozen.
 pub async fn ensure_editable(pool: &Pool, week: DigestWeek) -> Result<(), DigestError> {
-    if let Some(d) = store::digests::get(pool, week).await? {
-        if let Some(frozen) = d.frozen_at {
-            return Err(DigestError::Frozen {
-                week,
-                sent: frozen.format("%-d %B %Y").to_string(),
-            });
-        }
+    if let Some(d) = store::digests::get(pool, week).await?
+        && let Some(frozen) = d.frozen_at
+    {
+        return Err(DigestError::Frozen {
+            week,
+            sent: frozen.format("%-d %B %Y").to_string(),
+        });
     }
     Ok(())
 }

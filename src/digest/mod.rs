@@ -66,10 +66,10 @@ pub async fn build(
     week: DigestWeek,
     now: DateTime<Utc>,
 ) -> Result<DigestRecord, DigestError> {
-    if let Some(existing) = store::digests::get(pool, week).await? {
-        if existing.frozen_at.is_some() {
-            return Ok(existing);
-        }
+    if let Some(existing) = store::digests::get(pool, week).await?
+        && existing.frozen_at.is_some()
+    {
+        return Ok(existing);
     }
     let selection = select::select(pool, settings, week).await?;
     let cut = selection

@@ -19,7 +19,7 @@ impl Sketch {
 
     /// A sketch from stored bytes (little-endian `u32`s, ascending); None when they are not one.
     pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        if bytes.len() % 4 != 0 || bytes.len() / 4 > SKETCH_SIZE {
+        if !bytes.len().is_multiple_of(4) || bytes.len() / 4 > SKETCH_SIZE {
             return None;
         }
         let v: Vec<u32> = bytes

@@ -31,15 +31,15 @@ impl TokenSink for Sink {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        if let Token::TagToken(tag) = token {
-            if tag.kind == TagKind::StartTag {
-                match &*tag.name {
-                    "link" => self.links.borrow_mut().push(tag),
-                    "base" if self.base.borrow().is_none() => {
-                        *self.base.borrow_mut() = attr(&tag, "href");
-                    }
-                    _ => {}
+        if let Token::TagToken(tag) = token
+            && tag.kind == TagKind::StartTag
+        {
+            match &*tag.name {
+                "link" => self.links.borrow_mut().push(tag),
+                "base" if self.base.borrow().is_none() => {
+                    *self.base.borrow_mut() = attr(&tag, "href");
                 }
+                _ => {}
             }
         }
         TokenSinkResult::Continue

@@ -51,10 +51,10 @@ pub(super) fn decode<'a>(
     }
     if chosen != UTF_8 && http.is_some() && declared.is_none_or(|d| d == UTF_8) {
         // A single-byte HTTP default on a document that is valid UTF-8 and says so.
-        if let Ok(s) = std::str::from_utf8(body) {
-            if !s.is_ascii() {
-                return (Cow::Borrowed(s), UTF_8);
-            }
+        if let Ok(s) = std::str::from_utf8(body)
+            && !s.is_ascii()
+        {
+            return (Cow::Borrowed(s), UTF_8);
         }
     }
     if chosen == UTF_8 {
@@ -78,13 +78,13 @@ pub(super) fn declares_other_encoding(s: &str) -> bool {
 
 /// Replaces the XML declaration's encoding with UTF-8 (the text is UTF-8 now).
 pub(super) fn utf8_declaration(s: &str) -> String {
-    if s.starts_with("<?xml") {
-        if let Some(end) = s.find("?>") {
-            return format!(
-                "<?xml version=\"1.0\" encoding=\"utf-8\"?>{}",
-                &s[end + 2..]
-            );
-        }
+    if s.starts_with("<?xml")
+        && let Some(end) = s.find("?>")
+    {
+        return format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>{}",
+            &s[end + 2..]
+        );
     }
     s.to_string()
 }

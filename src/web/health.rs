@@ -39,10 +39,10 @@ async fn readyz(State(h): State<Health>) -> impl IntoResponse {
     if let Err(e) = housekeeping::ready(&h.database_url).await {
         problems.push(e.to_string());
     }
-    if let Some(flag) = &h.scheduler {
-        if !flag.load(Ordering::SeqCst) {
-            problems.push("scheduler not running".to_string());
-        }
+    if let Some(flag) = &h.scheduler
+        && !flag.load(Ordering::SeqCst)
+    {
+        problems.push("scheduler not running".to_string());
     }
     if problems.is_empty() {
         plain(StatusCode::OK, "ready\n".into())

@@ -253,10 +253,10 @@ fn run_case(case: &Case, doc_url: &str, base: &str, stored: &Stored) -> Result<(
             Field::Summary(i) | Field::Content(i) => entry(*i).and_then(|e| {
                 let want_html = localise(&want_str.unwrap_or_default());
                 let content = field(e, "content");
-                if case.category == Category::Security {
-                    if let Some(bad) = script_capable(&content) {
-                        return Err(format!("{bad} left in stored content {content:?}"));
-                    }
+                if case.category == Category::Security
+                    && let Some(bad) = script_capable(&content)
+                {
+                    return Err(format!("{bad} left in stored content {content:?}"));
                 }
                 let want = text(&want_html);
                 let ours = text(&without_embed_links(&content));

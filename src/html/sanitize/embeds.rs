@@ -93,15 +93,16 @@ pub(super) fn embeds_to_links(html: &str) -> Cow<'_, str> {
             .find_map(|w| attrs.iter().find(|(n, v)| n == w && !v.trim().is_empty()))
             .map(|(_, v)| crate::html::text::decode_entities(v.trim()));
         // <video><source src=...></video>: the first source.
-        if src.is_none() && name == "<video" {
-            if let Some(s) = sources.from(at) {
-                if source_src.as_ref().is_none_or(|(p, _)| *p != s) {
-                    let (attrs, _) = tag_attributes(&html[s..]);
-                    let v = attrs.into_iter().find(|(n, _)| n == "src").map(|(_, v)| v);
-                    source_src = Some((s, v));
-                }
-                src = source_src.as_ref().and_then(|(_, v)| v.clone());
+        if src.is_none()
+            && name == "<video"
+            && let Some(s) = sources.from(at)
+        {
+            if source_src.as_ref().is_none_or(|(p, _)| *p != s) {
+                let (attrs, _) = tag_attributes(&html[s..]);
+                let v = attrs.into_iter().find(|(n, _)| n == "src").map(|(_, v)| v);
+                source_src = Some((s, v));
             }
+            src = source_src.as_ref().and_then(|(_, v)| v.clone());
         }
         if let Some(link) = src.as_deref().and_then(video_link) {
             let host = Url::parse(&link)

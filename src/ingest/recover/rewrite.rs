@@ -343,20 +343,21 @@ pub fn rewrite(text: &str, fixes: Fixes) -> Option<Vec<u8>> {
                 if fixes.rss_body && e.local_name().as_ref() == b"item" {
                     in_item = in_item.saturating_sub(1);
                 }
-                if fixes.rdf && e.local_name().as_ref() == b"item" {
-                    if let Some(about) = rdf_about.take() {
-                        let name = e.name();
-                        let full = name.as_ref();
-                        let prefix = String::from_utf8_lossy(&full[..full.len() - 4]);
-                        let link = format!("{prefix}link");
-                        writer
-                            .write_event(Event::Start(BytesStart::new(link.clone())))
-                            .ok()?;
-                        writer
-                            .write_event(Event::Text(BytesText::from_escaped(about)))
-                            .ok()?;
-                        writer.write_event(Event::End(BytesEnd::new(link))).ok()?;
-                    }
+                if fixes.rdf
+                    && e.local_name().as_ref() == b"item"
+                    && let Some(about) = rdf_about.take()
+                {
+                    let name = e.name();
+                    let full = name.as_ref();
+                    let prefix = String::from_utf8_lossy(&full[..full.len() - 4]);
+                    let link = format!("{prefix}link");
+                    writer
+                        .write_event(Event::Start(BytesStart::new(link.clone())))
+                        .ok()?;
+                    writer
+                        .write_event(Event::Text(BytesText::from_escaped(about)))
+                        .ok()?;
+                    writer.write_event(Event::End(BytesEnd::new(link))).ok()?;
                 }
                 depth = depth.saturating_sub(1);
                 if depth == 0 && fixes.rss_channel {

@@ -54,6 +54,16 @@ async fn ledger(n: usize) -> Ledger {
     }
 }
 
+/// (status, smtp_reply, message_id, sent_at, run_id, the reader's bounce_count).
+type SentState = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
 type RowState = (String, String, i64, Option<i64>, i64, Option<String>);
 
 /// (email, status, attempts, run_id, next_attempt_at, error) by delivery id.
@@ -114,14 +124,7 @@ async fn accepted_messages_are_sent_with_reply_and_message_id_and_reset_bounce_c
     let c = turn(&l, &[], 2, 0).await;
     let next = turn(&l, &c.iter().map(sent).collect::<Vec<_>>(), 1, 5).await;
     assert_eq!(next[0].subscriber.email.to_string(), "r2@x.org");
-    let got: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        i64,
-    )> = sqlx::query_as(
+    let got: Vec<SentState> = sqlx::query_as(
         "SELECT d.status, d.smtp_reply, d.message_id, d.sent_at, d.run_id, s.bounce_count
              FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id ORDER BY d.id",
     )

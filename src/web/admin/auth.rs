@@ -234,10 +234,10 @@ pub async fn logout(
     if !Csrf::from_headers(&headers).accepts(form.csrf.as_deref()) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    if let Some(t) = session_token(&headers) {
-        if let Err(e) = store::admin::end_session(&state.pool, &token_hash(&t)).await {
-            return crate::web::WebError::from(e).into_response();
-        }
+    if let Some(t) = session_token(&headers)
+        && let Err(e) = store::admin::end_session(&state.pool, &token_hash(&t)).await
+    {
+        return crate::web::WebError::from(e).into_response();
     }
     let mut resp = Redirect::to(&format!("{}admin/login", views::prefix(&state))).into_response();
     if let Some(c) = cookie(&state, "", 0) {
