@@ -43,18 +43,17 @@ impl Server {
         shutdown: CancellationToken,
         with_scheduler: bool,
     ) -> anyhow::Result<()> {
-        let state = web::AppState::new(
+        let status = daemon::Status::default();
+        let mut state = web::AppState::new(
             self.app.pool.clone(),
             self.app.renderer.clone(),
             self.app.settings.clone(),
             self.app.mailer.clone(),
         )?
         .with_ops(self.app.metrics.clone(), Arc::new(self.app.clone()))?;
-        let status = daemon::Status::default();
-        let health = web::health::Health {
-            database_url: self.app.settings.database.url.clone(),
-            scheduler: with_scheduler.then(|| status.flag()),
-        };
+        if with_scheduler {
+            state = state.with_scheduler(status.flag());
+        }
         tracing::info!(address = %self.listener.local_addr()?, "web server listening");
         let scheduler = with_scheduler.then(|| {
             let s = &self.app.settings;
@@ -70,7 +69,7 @@ impl Server {
         let stop = shutdown.clone();
         // Our own connection loop: header-read timeout and head limits (see web::serve); it
         // hands each request the client's address, for the sign-up rate limit.
-        let router = web::router(state).merge(web::health::routes(health));
+        let router = web::router(state);
         let web_settings = self.app.settings.web.clone();
         let server = web::serve(self.listener, router, &web_settings, stop);
         let mut server = std::pin::pin!(server);

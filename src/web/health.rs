@@ -5,11 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use crate::store::housekeeping;
 
@@ -23,18 +21,21 @@ pub struct Health {
 }
 
 /// `/healthz` and `/readyz`.
-pub fn routes(health: Health) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .with_state(health)
-}
-
-async fn healthz() -> impl IntoResponse {
+/// `GET /healthz`.
+pub async fn healthz() -> impl IntoResponse {
     plain(StatusCode::OK, "ok\n".into())
 }
 
-async fn readyz(State(h): State<Health>) -> impl IntoResponse {
+/// `GET /readyz`.
+pub async fn readyz(State(s): State<super::AppState>) -> impl IntoResponse {
+    let h = Health {
+        database_url: s.settings.database.url.clone(),
+        scheduler: s.scheduler.clone(),
+    };
+    probe_ready(&h).await
+}
+
+async fn probe_ready(h: &Health) -> axum::response::Response {
     let mut problems = Vec::new();
     if let Err(e) = housekeeping::ready(&h.database_url).await {
         problems.push(e.to_string());
@@ -45,10 +46,10 @@ async fn readyz(State(h): State<Health>) -> impl IntoResponse {
         problems.push("scheduler not running".to_string());
     }
     if problems.is_empty() {
-        plain(StatusCode::OK, "ready\n".into())
+        plain(StatusCode::OK, "ready\n".into()).into_response()
     } else {
         let body = problems.iter().map(|p| format!("{p}\n")).collect();
-        plain(StatusCode::SERVICE_UNAVAILABLE, body)
+        plain(StatusCode::SERVICE_UNAVAILABLE, body).into_response()
     }
 }
 
@@ -69,7 +70,7 @@ mod tests {
     use axum::body::to_bytes;
 
     async fn probe(h: Health) -> (StatusCode, String) {
-        let resp = readyz(State(h)).await.into_response();
+        let resp = probe_ready(&h).await;
         let status = resp.status();
         let body = to_bytes(resp.into_body(), 1 << 16).await.expect("body");
         (status, String::from_utf8_lossy(&body).into_owned())

@@ -68,6 +68,8 @@ pub struct AppState {
     admin: Option<Arc<admin::Admin>>,
     /// The metrics registry `/metrics` renders.
     metrics: Metrics,
+    /// The scheduler's running flag, when this process runs one (`/readyz`).
+    scheduler: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The site's own parts: templates, page cache, rate limiter.
@@ -108,6 +110,7 @@ impl AppState {
             pages: Arc::new(error::ErrorPages::default()),
             admin: None,
             metrics: Metrics::default(),
+            scheduler: None,
         };
         state.pages = Arc::new(error::render_pages(&state));
         Ok(state)
@@ -124,6 +127,12 @@ impl AppState {
         self.metrics = metrics;
         self.admin = admin::Admin::new(&self.settings.admin, jobs)?.map(Arc::new);
         Ok(self)
+    }
+
+    /// `/readyz` answers 503 while `flag` is false (the scheduler is not running).
+    pub fn with_scheduler(mut self, flag: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.scheduler = Some(flag);
+        self
     }
 }
 
@@ -186,5 +195,7 @@ fn routes() -> Router<AppState> {
         .route("/favicon.ico", get(assets::favicon))
         .route("/static/admin.css", get(assets::admin_css))
         .route("/metrics", get(metrics::metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .merge(admin::router())
 }

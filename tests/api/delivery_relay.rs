@@ -65,13 +65,14 @@ async fn a_relay_that_goes_down_mid_run_stops_it_and_the_next_run_sends_the_rest
         (count("sent"), count("pending"), count("sending")),
         (3, 5, 0)
     );
-    // A message that never reached the relay was no attempt.
-    assert!(
-        l.values()
-            .filter(|r| r.status == "pending")
-            .all(|r| r.attempts == 0),
-        "{l:?}"
-    );
+    // Only the message in flight when the relay went (one connection) reached it: the others
+    // were refused at connect and count no attempt.
+    let attempts: Vec<i64> = l
+        .values()
+        .filter(|r| r.status == "pending")
+        .map(|r| r.attempts)
+        .collect();
+    assert!(attempts.iter().sum::<i64>() <= 1, "{attempts:?}");
     let before = first.copies();
     assert_eq!(before.len(), 3, "{before:?}");
 

@@ -208,7 +208,12 @@ fn gzip_and_brotli_bombs_are_cut_at_max_body_bytes_of_decompressed_data() {
     let entries = app.ok(&["entries", "list"]);
     for encoding in ["gzip", "br"] {
         server.set_bomb("seeds-rss.xml", Some(encoding));
-        let (out, err, peak_kib) = fetch_measured(&app, &limit);
+        // The least of three runs: a peak is a noisy figure on a loaded machine (one CI run
+        // saw 217 MiB once), and a bomb that is not cut inflates every run past 256 MiB.
+        let (out, err, mut peak_kib) = fetch_measured(&app, &limit);
+        for _ in 0..2 {
+            peak_kib = peak_kib.min(fetch_measured(&app, &limit).2);
+        }
         assert!(out.contains("1 failed"), "{encoding}: {out}");
         assert!(
             err.contains("failed: ") && err.contains(": feed larger than 1048576 bytes"),

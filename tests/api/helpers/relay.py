@@ -42,6 +42,13 @@ class Handler:
         self.log = os.open(args.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.count = 0
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if getattr(self, "down", False):
+            await asyncio.sleep(30)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.split("@")[0].startswith("bounce"):
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
@@ -79,7 +86,10 @@ class Handler:
         if self.args.one_per_connection:
             loop.call_later(0.05, server.transport.close)
         if self.args.down_after and n >= self.args.down_after:
-            loop.call_later(0.2, os._exit, 0)
+            # Gone before the next message: its MAIL gets no answer, then the connection and
+            # the listening socket close with the process.
+            self.down = True
+            loop.call_later(0.1, os._exit, 0)
         return "250 2.0.0 Ok: queued as %06d" % n
 
 
