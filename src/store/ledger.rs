@@ -46,29 +46,6 @@ pub async fn settle_and_claim(
     Ok(claimed)
 }
 
-/// Claims up to `limit` due deliveries (see [`settle_and_claim`]).
-pub async fn claim(
-    pool: &Pool,
-    digest_id: i64,
-    run_id: i64,
-    limit: usize,
-    now: DateTime<Utc>,
-) -> Result<Vec<Claimed>, StoreError> {
-    settle_and_claim(pool, digest_id, run_id, &[], limit, 0, now).await
-}
-
-/// Records outcomes (see [`settle_and_claim`]).
-pub async fn record(
-    pool: &Pool,
-    run_id: i64,
-    outcomes: &[Outcome],
-    bounce_limit: u32,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    settle_and_claim(pool, 0, run_id, outcomes, 0, bounce_limit, now).await?;
-    Ok(())
-}
-
 async fn record_in(
     tx: &mut WriteTx,
     run_id: i64,

@@ -17,6 +17,26 @@ fn at(s: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap() + chrono::Duration::seconds(s)
 }
 
+/// A digest of `week` saved at `at(s)` and frozen a second later (its ledger rows made).
+async fn frozen_digest(pool: &Pool, week: &str, s: i64) -> i64 {
+    let week: DigestWeek = week.parse().unwrap();
+    let d = NewDigest {
+        week,
+        subject: "s",
+        html: "h",
+        text: "t",
+        markdown: "m",
+        view: "{}",
+        entry_ids: &[],
+        skipped: &[],
+    };
+    let id = save(pool, &d, at(s)).await.unwrap();
+    crate::store::digests::freeze(pool, id, at(s + 1))
+        .await
+        .unwrap();
+    id
+}
+
 /// `n` confirmed readers `r0@x.org`…, a frozen digest and one run.
 async fn ledger(n: usize) -> Ledger {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -28,21 +48,7 @@ async fn ledger(n: usize) -> Ledger {
             .await
             .unwrap();
     }
-    let week: DigestWeek = "2026-W48".parse().unwrap();
-    let d = NewDigest {
-        week,
-        subject: "s",
-        html: "h",
-        text: "t",
-        markdown: "m",
-        view: "{}",
-        entry_ids: &[],
-        skipped: &[],
-    };
-    let digest = save(&pool, &d, at(-50)).await.unwrap();
-    crate::store::digests::freeze(&pool, digest, at(-40))
-        .await
-        .unwrap();
+    let digest = frozen_digest(&pool, "2026-W48", -50).await;
     let run = crate::store::runs::start(&pool, digest, "h", 1, at(-30))
         .await
         .unwrap();
@@ -237,21 +243,7 @@ async fn hard_bounces_fail_the_delivery_and_at_the_limit_the_reader_is_bouncing_
     assert_eq!(r[1].1, "failed");
 
     // A reader who reached the limit meanwhile is skipped when their next row comes up.
-    let week: DigestWeek = "2026-W49".parse().unwrap();
-    let d = NewDigest {
-        week,
-        subject: "s",
-        html: "h",
-        text: "t",
-        markdown: "m",
-        view: "{}",
-        entry_ids: &[],
-        skipped: &[],
-    };
-    let second = save(&l.pool, &d, at(10)).await.unwrap();
-    crate::store::digests::freeze(&l.pool, second, at(11))
-        .await
-        .unwrap();
+    let second = frozen_digest(&l.pool, "2026-W49", 10).await;
     sqlx::query("UPDATE subscribers SET bouncing_at = 1 WHERE email = 'r0@x.org'")
         .execute(&l.pool)
         .await
