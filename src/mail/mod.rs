@@ -3,6 +3,7 @@
 //! with `run`'s heartbeat. Reads digests and subscribers from the store; never renders or
 //! fetches.
 
+mod attempt;
 pub mod confirm;
 pub mod deliver;
 pub mod dkim;
